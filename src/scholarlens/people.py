@@ -1,0 +1,174 @@
+"""People: resolving author names to persons, and merging spellings of one person.
+
+* Exact identity is the folded full name (:func:`~scholarlens.names.person_key`), looked up
+  among names and aliases.
+* Within one paper, a name from a secondary source (``Chris Hallacy`` in a truncated list)
+  that is compatible with exactly one name of the paper's full author list becomes an alias
+  of that person: a shared paper is the evidence.
+* Across papers, two compatible spellings (``Chris Hesse`` / ``Christopher Hesse``) merge only
+  when they share at least :data:`MIN_SHARED_COAUTHORS` co-authors and never co-author a
+  paper together. A surname alone never merges anyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from .models import ParsedAuthor, ParsedPaper
+from .names import family_key, name_specificity, names_compatible, person_key
+from .stores import Store
+
+MIN_SHARED_COAUTHORS = 2
+
+
+def find_person(store: Store, name: str) -> int | None:
+    key = person_key(name)
+    row = store.one("SELECT id FROM people WHERE key = ? ORDER BY id LIMIT 1", (key,))
+    if row:
+        return int(row["id"])
+    row = store.one("SELECT person_id FROM person_aliases WHERE key = ? ORDER BY person_id LIMIT 1", (key,))
+    return int(row["person_id"]) if row else None
+
+
+def add_alias(store: Store, person_id: int, alias: str, kind: str) -> None:
+    store.execute(
+        "INSERT INTO person_aliases (person_id, alias, key, kind) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+        (person_id, alias, person_key(alias), kind),
+    )
+
+
+def resolve(store: Store, author: ParsedAuthor) -> int:
+    """The person id for an author entry, creating the person if new."""
+    pid = find_person(store, author.name)
+    if pid is None:
+        pid = int(
+            store.scalar(
+                "INSERT INTO people (name, key, family_key, guessed) VALUES (?, ?, ?, ?) RETURNING id",
+                (author.name, person_key(author.name), family_key(author.name), int(author.guessed)),
+            )
+        )
+    add_alias(store, pid, author.name, "guessed" if author.guessed else "name")
+    if author.raw and author.raw != author.name:
+        add_alias(store, pid, author.raw, "raw")
+    return pid
+
+
+def merge(store: Store, keep: int, drop: int) -> None:
+    """Fold person ``drop`` into ``keep``."""
+    if keep == drop:
+        return
+    store.execute(
+        "INSERT INTO person_aliases (person_id, alias, key, kind) "
+        "SELECT ?, alias, key, kind FROM person_aliases WHERE person_id = ? ON CONFLICT DO NOTHING",
+        (keep, drop),
+    )
+    store.execute("UPDATE authorships SET person_id = ? WHERE person_id = ?", (keep, drop))
+    store.execute("UPDATE profiles SET owner_person_id = ? WHERE owner_person_id = ?", (keep, drop))
+    store.execute("DELETE FROM person_aliases WHERE person_id = ?", (drop,))
+    store.execute("DELETE FROM people WHERE id = ?", (drop,))
+    refresh_name(store, keep)
+
+
+def refresh_name(store: Store, person_id: int) -> None:
+    """Display the most specific clean spelling (full given names, accents, length)."""
+    rows = store.query(
+        "SELECT alias, kind FROM person_aliases WHERE person_id = ? AND kind IN ('name', 'guessed')", (person_id,)
+    )
+    if not rows:
+        return
+    best = max(rows, key=lambda r: (name_specificity(r["alias"]), r["alias"]))
+    store.execute(
+        "UPDATE people SET name = ?, key = ?, family_key = ?, guessed = ? WHERE id = ?",
+        (best["alias"], person_key(best["alias"]), family_key(best["alias"]), int(best["kind"] == "guessed"), person_id),
+    )
+
+
+def assign_authorships(store: Store, paper_id: int, canon: ParsedPaper, records: list[ParsedPaper]) -> set[int]:
+    """Link a paper to the persons of its canonical author list; align other sources' names."""
+    store.execute("DELETE FROM authorships WHERE paper_id = ?", (paper_id,))
+    linked: list[tuple[str, int]] = []
+    for pos, author in enumerate(canon.authors):
+        pid = resolve(store, author)
+        store.execute(
+            "INSERT INTO authorships (paper_id, position, person_id, name) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+            (paper_id, pos, pid, author.name),
+        )
+        linked.append((author.name, pid))
+    touched = {pid for _, pid in linked}
+    if not linked:
+        return touched
+    canon_keys = {person_key(n) for n, _ in linked}
+    by_family: dict[str, list[tuple[str, int]]] = {}
+    for n, pid in linked:
+        by_family.setdefault(family_key(n), []).append((n, pid))
+    for record in records:
+        for author in record.authors:
+            if person_key(author.name) in canon_keys:
+                continue
+            options = {pid for n, pid in by_family.get(family_key(author.name), []) if names_compatible(author.name, n)}
+            if len(options) != 1:
+                continue
+            target = options.pop()
+            other = find_person(store, author.name)
+            add_alias(store, target, author.name, "guessed" if author.guessed else "name")
+            if author.raw:
+                add_alias(store, target, author.raw, "raw")
+            if other is not None and other != target:
+                merge(store, min(target, other), max(target, other))
+                target = min(target, other)
+            refresh_name(store, target)
+            touched.add(target)
+    return touched
+
+
+def _coauthors(store: Store, person_id: int) -> tuple[set[int], set[int]]:
+    papers = {r["paper_id"] for r in store.query("SELECT paper_id FROM authorships WHERE person_id = ?", (person_id,))}
+    if not papers:
+        return papers, set()
+    marks = ",".join("?" * len(papers))
+    co = {
+        r["person_id"]
+        for r in store.query(f"SELECT DISTINCT person_id FROM authorships WHERE paper_id IN ({marks})", tuple(papers))
+    }
+    co.discard(person_id)
+    return papers, co
+
+
+def merge_by_evidence(store: Store, family_keys: Iterable[str]) -> int:
+    """Merge compatible spellings that share co-authors; returns how many merges happened."""
+    merges = 0
+    for fam in sorted(set(family_keys)):
+        if not fam:
+            continue
+        changed = True
+        while changed:
+            changed = False
+            people = store.query("SELECT id, name, key FROM people WHERE family_key = ? ORDER BY id", (fam,))
+            if len(people) < 2:
+                break
+            info = {p["id"]: _coauthors(store, p["id"]) for p in people}
+            for i, a in enumerate(people):
+                for b in people[i + 1 :]:
+                    if a["key"] == b["key"] or not names_compatible(a["name"], b["name"]):
+                        continue
+                    pa, ca = info[a["id"]]
+                    pb, cb = info[b["id"]]
+                    if pa & pb:
+                        continue  # co-authors of one paper are two people
+                    if len((ca & cb) - {a["id"], b["id"]}) >= MIN_SHARED_COAUTHORS:
+                        merge(store, a["id"], b["id"])
+                        merges += 1
+                        changed = True
+                        break
+                if changed:
+                    break
+    return merges
+
+
+def collect_orphans(store: Store) -> int:
+    """Delete people left without any authorship (their spellings live on as aliases)."""
+    cur = store.execute(
+        "DELETE FROM people WHERE id NOT IN (SELECT person_id FROM authorships) "
+        "AND id NOT IN (SELECT owner_person_id FROM profiles WHERE owner_person_id IS NOT NULL)"
+    )
+    return int(cur.rowcount or 0)

@@ -1,0 +1,26 @@
+"""Storage backends behind :class:`~scholarlens.stores.base.Store`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .base import Row, Store
+from .sqlite import SQLiteStore
+
+DEFAULT_DB = "scholarlens.db"
+
+
+def open_store(target: str | Path | Store | None = None) -> Store:
+    """A store for a path / URL / existing store; ``None`` reads ``SCHOLARLENS_DB``."""
+    if isinstance(target, Store):
+        return target
+    target = str(target) if target is not None else os.environ.get("SCHOLARLENS_DB", DEFAULT_DB)
+    if target.startswith(("postgresql://", "postgres://")):
+        from .postgres import PostgresStore  # optional extra
+
+        return PostgresStore(target)
+    return SQLiteStore(target)
+
+
+__all__ = ["DEFAULT_DB", "Row", "SQLiteStore", "Store", "open_store"]

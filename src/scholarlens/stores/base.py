@@ -1,0 +1,141 @@
+"""The store interface: a DB-API connection, transactions and numbered migrations.
+
+Pipeline modules write portable SQL (``?`` placeholders, ``RETURNING``, ``ON CONFLICT``) and
+call :meth:`Store.query` / :meth:`Store.execute`; a backend only says how to connect and how
+its dialect differs. SQLite is the default; a PostgreSQL backend subclasses the same class.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from ..errors import StoreError
+from .migrations import MIGRATIONS
+
+log = logging.getLogger("scholarlens")
+Row = dict[str, Any]
+
+
+class Store(ABC):
+    """Base class of storage backends."""
+
+    #: Name of the backend (``sqlite``, ``postgresql``).
+    dialect: str = "sqlite"
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+        self._depth = 0
+
+    # -- what a backend provides -------------------------------------------------------
+    @abstractmethod
+    def _connect(self) -> Any:
+        """Open a DB-API connection in autocommit-off mode."""
+
+    def _adapt(self, sql: str) -> str:
+        """Rewrite portable SQL for this dialect (placeholders...)."""
+        return sql
+
+    # -- primitives ----------------------------------------------------------------------
+    @property
+    def conn(self) -> Any:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+        return conn
+
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        cur = self.conn.cursor()
+        cur.execute(self._adapt(sql), tuple(params))
+        return cur
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        cur = self.conn.cursor()
+        cur.executemany(self._adapt(sql), [tuple(r) for r in rows])
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        cur = self.execute(sql, params)
+        cols = [d[0] for d in cur.description or ()]
+        return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
+
+    def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
+        rows = self.query(sql, params)
+        return rows[0] if rows else None
+
+    def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        cur = self.execute(sql, params)
+        row = cur.fetchone()
+        return row[0] if row else None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Store]:
+        """All writes inside commit together or not at all (nesting joins the outer one)."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self
+            finally:
+                self._depth -= 1
+            return
+        self._depth = 1
+        self._begin()
+        try:
+            yield self
+        except BaseException:
+            self.conn.rollback()
+            raise
+        else:
+            self.conn.commit()
+        finally:
+            self._depth = 0
+
+    def _begin(self) -> None:
+        self.execute("BEGIN")
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- schema --------------------------------------------------------------------------
+    def migrate(self) -> list[str]:
+        """Apply pending numbered migrations; returns the names applied."""
+        self.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+        self.conn.commit()
+        done = {r["id"] for r in self.query("SELECT id FROM _migrations")}
+        applied = []
+        for number, name, sql in MIGRATIONS:
+            if number in done:
+                continue
+            try:
+                with self.transaction():
+                    for statement in _statements(sql, self.dialect):
+                        self.execute(statement)
+                    self.execute(
+                        "INSERT INTO _migrations (id, name, applied_at) VALUES (?, ?, ?)",
+                        (number, name, datetime.now(UTC).isoformat()),
+                    )
+            except Exception as exc:  # pragma: no cover - depends on the database
+                raise StoreError(f"migration {number} ({name}) failed: {exc}") from exc
+            log.info("applied migration %s %s", number, name)
+            applied.append(name)
+        return applied
+
+    def schema_version(self) -> int:
+        return int(self.scalar("SELECT COALESCE(MAX(id), 0) FROM _migrations") or 0)
+
+
+def _statements(sql: str, dialect: str) -> list[str]:
+    if dialect == "postgresql":
+        sql = sql.replace("INTEGER PRIMARY KEY AUTOINCREMENT", "BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY")
+        sql = sql.replace("BLOB", "BYTEA")
+    return [s.strip() for s in sql.split(";") if s.strip()]

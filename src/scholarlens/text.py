@@ -1,0 +1,99 @@
+"""Text normalisation shared by parsers, deduplication and matching.
+
+All functions are pure and idempotent (``f(f(x)) == f(x)``), which the property tests check.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+
+import ftfy
+from anyascii import anyascii
+
+_WS = re.compile(r"\s+")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_ABSTRACT_PREFIX = re.compile(r"^\s*(?:abstract|summary)\s*[:.\-—]\s*", re.IGNORECASE)
+_LATEX_CMD = re.compile(r"\\[a-zA-Z]+\*?|[{}$]")
+
+#: Characters of an abstract fingerprint used as an index key for near-duplicate lookup.
+HEAD_KEY_CHARS = 48
+
+
+def clean_text(text: str | None) -> str:
+    """Repair ordinary mojibake (ftfy), NFC-normalise and collapse white space."""
+    if not text:
+        return ""
+    fixed = ftfy.fix_text(text, normalization="NFC")
+    # ftfy maps NEL/NBSP-like controls to spaces; collapse all runs of white space.
+    return _WS.sub(" ", fixed).strip()
+
+
+def fold(text: str) -> str:
+    """Lower-case ASCII letters and digits separated by single spaces (accents dropped)."""
+    ascii_text = anyascii(unicodedata.normalize("NFC", text)).lower()
+    return _NON_ALNUM.sub(" ", ascii_text).strip()
+
+
+def strip_abstract_prefix(text: str) -> str:
+    """Drop a leading ``Abstract:`` (or ``Summary:``) label, repeatedly."""
+    previous = None
+    while previous != text:
+        previous = text
+        text = _ABSTRACT_PREFIX.sub("", text, count=1)
+    return text
+
+
+def title_key(title: str | None) -> str | None:
+    """Key under which two titles count as the same paper (case, accents, punctuation ignored)."""
+    if not title:
+        return None
+    key = fold(_LATEX_CMD.sub(" ", clean_text(title)))
+    return key or None
+
+
+def abstract_fingerprint(abstract: str | None) -> str | None:
+    """Whitespace-, case-, prefix-, markup- and accent-insensitive form of an abstract."""
+    if not abstract:
+        return None
+    text = strip_abstract_prefix(clean_text(abstract))
+    text = _LATEX_CMD.sub(" ", text)
+    key = fold(text).replace(" ", "")
+    return key or None
+
+
+def abstract_head_key(fingerprint: str | None) -> str | None:
+    """Index key for near-duplicate abstracts: the fingerprint's head.
+
+    Truncation keeps the head of an abstract, so two versions of the same abstract share it.
+    Short fingerprints give no key (too little text to claim identity on).
+    """
+    if not fingerprint or len(fingerprint) < HEAD_KEY_CHARS:
+        return None
+    return fingerprint[:HEAD_KEY_CHARS]
+
+
+def same_abstract(fp_a: str, fp_b: str, *, min_chars: int = 120, min_ratio: float = 0.93) -> bool:
+    """Whether two abstract fingerprints are the same text, allowing a truncated tail.
+
+    The shorter must be at least ``min_chars`` long and match the head of the longer one,
+    exactly or with a similarity ratio of at least ``min_ratio`` (small edits, encodings).
+    """
+    from rapidfuzz.fuzz import ratio
+
+    short, long_ = sorted((fp_a, fp_b), key=len)
+    if len(short) < min_chars:
+        return short == long_ and bool(short)
+    if long_.startswith(short):
+        return True
+    return ratio(short, long_[: len(short)]) / 100.0 >= min_ratio
+
+
+def content_hash(*parts: str | None) -> str:
+    """Stable hex digest of text parts (used for embedding caches and ids)."""
+    h = hashlib.sha256()
+    for part in parts:
+        h.update((part or "").encode("utf-8"))
+        h.update(b"\x1f")
+    return h.hexdigest()
