@@ -28,7 +28,7 @@ Progress = Callable[[str, int, int], None]
 """Callback ``(stage, done, total)`` used by front ends to draw progress bars."""
 
 #: Formats whose files are collections of many people's papers, not one person's profile.
-COLLECTION_FORMATS: set[str] = set()
+COLLECTION_FORMATS: set[str] = {"s2-paper"}
 
 
 @dataclass

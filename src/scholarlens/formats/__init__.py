@@ -15,7 +15,7 @@ from typing import IO
 
 from ..errors import ParseError, UnknownFormatError
 from ..models import ParsedPaper, ParsedProfile
-from . import abstracts, arxiv_profile, scholar_export
+from . import abstracts, arxiv_profile, scholar_export, semantic_scholar
 from ._io import read_text
 
 SniffFn = Callable[[str, str], float]
@@ -51,6 +51,18 @@ FORMATS: tuple[Format, ...] = (
         "A name line, then one 'Abstract:' line per paper",
         abstracts.sniff,
         abstracts.parse,
+    ),
+    Format(
+        "s2-paper",
+        "Semantic Scholar paper record(s): JSON object, list or JSON lines",
+        semantic_scholar.sniff_paper,
+        semantic_scholar.parse_paper,
+    ),
+    Format(
+        "s2-author",
+        "Semantic Scholar author record: authorId, name, papers",
+        semantic_scholar.sniff_author,
+        semantic_scholar.parse_author,
     ),
 )
 

@@ -1,0 +1,105 @@
+"""Shared CLI plumbing: the Typer app, opening the knowledge base, errors, JSON, progress."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from ..errors import ScholarLensError
+from ..kb import KnowledgeBase
+
+app = typer.Typer(
+    name="scholarlens",
+    help="Understand researchers from their publications: ingest profiles, find experts, identify authors.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+err_console = Console(stderr=True)
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class _State:
+    db: str | None = None
+
+
+state = _State()
+
+
+@app.callback()
+def _root(
+    db: str = typer.Option(None, "--db", envvar="SCHOLARLENS_DB", help="Database: a SQLite path (default ./scholarlens.db)."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what the core does."),
+) -> None:
+    """ScholarLens: who knows about X, who should review this, who wrote these abstracts."""
+    state.db = db
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+
+
+def open_kb() -> KnowledgeBase:
+    return KnowledgeBase(state.db)
+
+
+def fail(message: str, hint: str | None = None, code: int = 1) -> None:
+    err_console.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    if hint:
+        err_console.print(f"[dim]{hint}[/]")
+    raise typer.Exit(code)
+
+
+def guarded(fn: F) -> F:
+    """Turn domain errors into one red line and exit code 1."""
+
+    @wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except ScholarLensError as exc:
+            fail(str(exc))
+
+    return wrapper  # type: ignore[return-value]
+
+
+def print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@contextmanager
+def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
+    """A Rich progress bar (counts, rate, ETA) fed by the core's ``(stage, done, total)`` callback."""
+    if not enabled or not err_console.is_terminal:
+        yield lambda stage, done, total: None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.speed:>6.0f}/s" if False else ""),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=True,
+    ) as prog:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = prog.add_task(stage, total=total)
+            prog.update(tasks[stage], completed=done, total=total)
+
+        yield update
+
+
+def short_source(source: str) -> str:
+    return Path(source).name if "/" in source else source

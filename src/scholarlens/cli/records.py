@@ -1,0 +1,3 @@
+"""CLI commands (placeholder: filled by the issue that owns this feature)."""
+
+from __future__ import annotations
