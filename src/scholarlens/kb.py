@@ -41,7 +41,9 @@ class KnowledgeBase:
         on_file: Callable[[FileReport], None] | None = None,
     ) -> IngestReport:
         """Ingest files or directories (one transaction per file; re-ingest is a no-op)."""
-        return ingest_paths(self.store, paths, format=format, progress=progress, on_file=on_file)
+        own = getattr(self.store, "path", None)
+        skip = {str(Path(own + suffix).resolve()) for suffix in ("", "-wal", "-shm", "-journal")} if own and own != ":memory:" else set()
+        return ingest_paths(self.store, paths, format=format, progress=progress, on_file=on_file, skip=skip)
 
     # -- reading -------------------------------------------------------------------------
     def _authors(self, paper_ids: list[int]) -> dict[int, list[str]]:
@@ -147,7 +149,15 @@ class KnowledgeBase:
         return [self._profile_dict(r) for r in self.store.query(self._PROFILE_SQL + " ORDER BY pr.source")]
 
     def resolve_profile_id(self, ref: str) -> str:
-        rows = self.store.query("SELECT id FROM profiles WHERE id LIKE ? OR source = ? OR source LIKE ?", (f"{ref}%", ref, f"%/{ref}"))
+        ref = ref.strip()
+        if not ref:
+            raise NotFoundError("empty profile reference")
+        exact = self.store.query("SELECT id FROM profiles WHERE id = ? OR source = ? OR source LIKE ?", (ref, ref, f"%/{ref}"))
+        if len(exact) == 1:
+            return str(exact[0]["id"])
+        rows = self.store.query(
+            "SELECT id FROM profiles WHERE id LIKE ? OR source LIKE ?", (f"{ref}%", f"%/{ref}%")
+        )
         if len(rows) == 1:
             return str(rows[0]["id"])
         if not rows:

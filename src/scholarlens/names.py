@@ -101,6 +101,8 @@ def names_compatible(a: str, b: str) -> bool:
         return fold(a).replace(" ", "") == fold(b).replace(" ", "")
     if not na.given or not nb.given:
         return False  # a surname alone is never enough
+    if fold(" ".join(na.given)).replace(" ", "") == fold(" ".join(nb.given)).replace(" ", ""):
+        return True  # "Jong-Wook" = "Jong Wook"
     if not _given_compatible(na.given[0], nb.given[0]):
         return False
     for x, y in zip(na.given[1:], nb.given[1:], strict=False):

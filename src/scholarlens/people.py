@@ -47,7 +47,10 @@ def resolve(store: Store, author: ParsedAuthor) -> int:
                 (author.name, person_key(author.name), family_key(author.name), int(author.guessed)),
             )
         )
-    add_alias(store, pid, author.name, "guessed" if author.guessed else "name")
+    known = store.one("SELECT kind FROM person_aliases WHERE person_id = ? AND alias = ?", (pid, author.name))
+    if known is None:
+        add_alias(store, pid, author.name, "guessed" if author.guessed else "name")
+        refresh_name(store, pid)
     if author.raw and author.raw != author.name:
         add_alias(store, pid, author.raw, "raw")
     return pid

@@ -25,8 +25,9 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
-err_console = Console(stderr=True)
+# Off a terminal (pipes, `make run` logs, CI) Rich would wrap at 80 columns; tables need more.
+console = Console(width=None if sys.stdout.isatty() else 160)
+err_console = Console(stderr=True, width=None if sys.stderr.isatty() else 160)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -86,7 +87,7 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], Non
         BarColumn(),
         MofNCompleteColumn(),
         TaskProgressColumn(),
-        TextColumn("{task.speed:>6.0f}/s" if False else ""),
+        TextColumn("[dim]{task.fields[rate]}"),
         TimeRemainingColumn(),
         console=err_console,
         transient=True,
@@ -95,8 +96,10 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], Non
 
         def update(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = prog.add_task(stage, total=total)
-            prog.update(tasks[stage], completed=done, total=total)
+                tasks[stage] = prog.add_task(stage, total=total, rate="")
+            task = prog.tasks[tasks[stage]]
+            speed = task.speed
+            prog.update(tasks[stage], completed=done, total=total, rate=f"{speed:,.0f}/s" if speed else "")
 
         yield update
 

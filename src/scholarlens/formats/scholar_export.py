@@ -41,7 +41,10 @@ def sniff(text: str, source: str) -> float:
     lines = [line for _, line in numbered_lines(text[:400_000])]
     if len(lines) < 3 or not _OWNER.match(lines[0]):
         return 0.0
-    return 0.85 if looks_like_authors(lines[2]) else 0.0
+    if looks_like_authors(lines[2]):
+        return 0.85
+    # Owner line and a short title line: claim it weakly so the parser can say what is wrong.
+    return 0.55 if len(lines[1]) < 300 and not lines[1].endswith(".") else 0.0
 
 
 def _is_title_at(lines: list[tuple[int, str]], k: int) -> bool:

@@ -1,0 +1,37 @@
+"""ScholarLens: understand researchers from their publications.
+
+The library is the product; the CLI, HTTP API and web UI are adapters over it.
+"""
+
+from __future__ import annotations
+
+from .errors import (
+    InputError,
+    ModelError,
+    NotFoundError,
+    ParseError,
+    QueryError,
+    ScholarLensError,
+    StoreError,
+    UnknownFormatError,
+)
+from .formats import FORMATS, parse_file, parse_text
+from .kb import KnowledgeBase
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FORMATS",
+    "InputError",
+    "KnowledgeBase",
+    "ModelError",
+    "NotFoundError",
+    "ParseError",
+    "QueryError",
+    "ScholarLensError",
+    "StoreError",
+    "UnknownFormatError",
+    "__version__",
+    "parse_file",
+    "parse_text",
+]

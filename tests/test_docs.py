@@ -1,0 +1,31 @@
+"""Docs can't drift: every CLI command has help text and is documented in the README."""
+
+from __future__ import annotations
+
+import typer.main
+
+from scholarlens.cli import app
+from scholarlens.formats import FORMATS
+
+from .conftest import ROOT
+
+
+def _commands():
+    group = typer.main.get_command(app)
+    return group.commands  # type: ignore[attr-defined]
+
+
+def test_every_command_has_help():
+    for name, cmd in _commands().items():
+        assert (cmd.help or "").strip(), f"command {name} has no help"
+
+
+def test_every_command_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    missing = [name for name in _commands() if f"scholarlens {name}" not in readme]
+    assert not missing, f"README does not document: {missing}"
+
+
+def test_every_format_is_in_the_readme():
+    readme = (ROOT / "README.md").read_text()
+    assert not [f.name for f in FORMATS if f"`{f.name}`" not in readme]
