@@ -155,10 +155,14 @@ def ingest_paths(
     format: str | None = None,
     progress: Progress | None = None,
     on_file: Callable[[FileReport], None] | None = None,
+    skip: set[str] | None = None,
 ) -> IngestReport:
-    """Ingest files and directories; each file commits or rolls back on its own."""
+    """Ingest files and directories; each file commits or rolls back on its own.
+
+    ``skip`` holds resolved paths never to read (the database's own files).
+    """
     report = IngestReport()
-    files = expand_paths(paths)
+    files = [f for f in expand_paths(paths) if str(f.resolve()) not in (skip or set())]
     for n, path in enumerate(files, 1):
         try:
             parsed = parse_file(path, format)
