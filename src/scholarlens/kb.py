@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NotFoundError
+from .text import fold
 from .ingest import FileReport, IngestReport, Progress, ingest_paths
 from .stores import Store, open_store
 
@@ -39,11 +40,16 @@ class KnowledgeBase:
         format: str | None = None,
         progress: Progress | None = None,
         on_file: Callable[[FileReport], None] | None = None,
+        **options: Any,
     ) -> IngestReport:
-        """Ingest files or directories (one transaction per file; re-ingest is a no-op)."""
+        """Ingest files or directories (one transaction per file; re-ingest is a no-op).
+
+        ``options`` go to :func:`~scholarlens.ingest.ingest_paths`: ``limit``, ``since``,
+        ``category``, ``skip_bad``, ``reject_file``, ``resume``, ``batch_size``.
+        """
         own = getattr(self.store, "path", None)
         skip = {str(Path(own + suffix).resolve()) for suffix in ("", "-wal", "-shm", "-journal")} if own and own != ":memory:" else set()
-        return ingest_paths(self.store, paths, format=format, progress=progress, on_file=on_file, skip=skip)
+        return ingest_paths(self.store, paths, format=format, progress=progress, on_file=on_file, skip=skip, **options)
 
     # -- reading -------------------------------------------------------------------------
     def _authors(self, paper_ids: list[int]) -> dict[int, list[str]]:
@@ -100,8 +106,8 @@ class KnowledgeBase:
         sql = "SELECT * FROM papers"
         params: list[Any] = []
         if q:
-            sql += " WHERE title LIKE ? OR abstract LIKE ?"
-            params += [f"%{q}%", f"%{q}%"]
+            sql += " WHERE LOWER(title) LIKE ? OR LOWER(abstract) LIKE ?"
+            params += [f"%{q.lower()}%", f"%{q.lower()}%"]
         sql += " ORDER BY id"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"
@@ -197,8 +203,8 @@ class KnowledgeBase:
         )
         params: list[Any] = []
         if q:
-            sql += " WHERE pe.id IN (SELECT person_id FROM person_aliases WHERE alias LIKE ? OR key LIKE ?)"
-            params += [f"%{q}%", f"%{q.lower()}%"]
+            sql += " WHERE pe.id IN (SELECT person_id FROM person_aliases WHERE LOWER(alias) LIKE ? OR key LIKE ?)"
+            params += [f"%{q.lower()}%", f"%{fold(q)}%"]
         sql += " GROUP BY pe.id ORDER BY papers DESC, pe.name"
         if limit is not None:
             sql += " LIMIT ? OFFSET ?"

@@ -88,15 +88,21 @@ class Store(ABC):
         try:
             yield self
         except BaseException:
-            self.conn.rollback()
+            self._rollback()
             raise
         else:
-            self.conn.commit()
+            self._commit()
         finally:
             self._depth = 0
 
     def _begin(self) -> None:
         self.execute("BEGIN")
+
+    def _commit(self) -> None:
+        self.conn.commit()
+
+    def _rollback(self) -> None:
+        self.conn.rollback()
 
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
@@ -107,10 +113,10 @@ class Store(ABC):
     # -- schema --------------------------------------------------------------------------
     def migrate(self) -> list[str]:
         """Apply pending numbered migrations; returns the names applied."""
-        self.execute(
-            "CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
-        )
-        self.conn.commit()
+        with self.transaction():
+            self.execute(
+                "CREATE TABLE IF NOT EXISTS _migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+            )
         done = {r["id"] for r in self.query("SELECT id FROM _migrations")}
         applied = []
         for number, name, sql in MIGRATIONS:

@@ -93,4 +93,33 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        2,
+        "embedding cache",
+        """
+        CREATE TABLE embeddings (
+            text_hash TEXT NOT NULL,
+            model_id TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (text_hash, model_id)
+        );
+        """,
+    ),
+    (
+        3,
+        "streaming ingest checkpoints",
+        """
+        CREATE TABLE ingest_checkpoints (
+            profile_id TEXT PRIMARY KEY REFERENCES profiles(id) ON DELETE CASCADE,
+            line INTEGER NOT NULL DEFAULT 0,
+            byte_offset INTEGER NOT NULL DEFAULT 0,
+            records INTEGER NOT NULL DEFAULT 0,
+            rejected INTEGER NOT NULL DEFAULT 0,
+            complete INTEGER NOT NULL DEFAULT 0,
+            options TEXT,
+            updated_at TEXT NOT NULL
+        );
+        """,
+    ),
 ]
