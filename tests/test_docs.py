@@ -29,3 +29,10 @@ def test_every_command_is_in_the_readme():
 def test_every_format_is_in_the_readme():
     readme = (ROOT / "README.md").read_text()
     assert not [f.name for f in FORMATS if f"`{f.name}`" not in readme]
+
+
+def test_every_setting_is_in_the_readme():
+    from scholarlens.settings import SETTINGS
+
+    readme = (ROOT / "README.md").read_text()
+    assert not [s.env for s in SETTINGS if s.env not in readme]

@@ -9,7 +9,16 @@ from rich.table import Table
 
 from ..formats import format_names
 from ..ingest import FileReport
-from ._common import app, console, err_console, fail, guarded, open_kb, print_json, progress_bar, short_source
+from ._common import (
+    app,
+    console,
+    err_console,
+    guarded,
+    open_kb,
+    print_json,
+    progress_bar,
+    short_source,
+)
 
 JSON_HELP = "Print JSON instead of a table."
 
@@ -164,7 +173,3 @@ def summary(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> No
         owner = f"{p['owner']} ({p['confidence']:.2f}, {p['owner_status']})" if p["owner"] else f"[yellow]{p['owner_status']}[/]"
         table.add_row(p["id"], p["source"], p["format"], declared, owner, str(p["papers"]))
     console.print(table)
-
-
-def _unused() -> None:  # keep imports honest for linters
-    fail("unreachable")

@@ -1,0 +1,39 @@
+"""Settings, declared once: name, environment variable, default, help.
+
+Front ends read them here (CLI options use the same environment variables), and a docs test
+checks that every setting is documented in the README.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("db", "SCHOLARLENS_DB", "scholarlens.db", "Database: a SQLite file path, or a postgresql:// URL."),
+    Setting(
+        "model",
+        "SCHOLARLENS_MODEL",
+        "minilm",
+        "Embedding model: 'minilm' (bundled all-MiniLM-L6-v2), 'hashing' (fast fake for tests), "
+        "or a path to a local sentence-transformers model directory.",
+    ),
+    Setting("token", "SCHOLARLENS_TOKEN", None, "Web server: a bearer token that enables writes (ingest, delete)."),
+)
+
+
+def get(name: str) -> str | None:
+    """The value of a setting: its environment variable, else its default."""
+    for s in SETTINGS:
+        if s.name == name:
+            return os.environ.get(s.env) or s.default
+    raise KeyError(name)
