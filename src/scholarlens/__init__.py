@@ -16,7 +16,10 @@ from .errors import (
     UnknownFormatError,
 )
 from .formats import FORMATS, parse_file, parse_text
+from .expertise import affinity_scores, find_experts, suggest_reviewers
+from .identity import whois
 from .kb import KnowledgeBase
+from .researchers import person_view, similar_people
 
 __version__ = "0.1.0"
 
@@ -32,6 +35,12 @@ __all__ = [
     "StoreError",
     "UnknownFormatError",
     "__version__",
+    "affinity_scores",
+    "find_experts",
     "parse_file",
     "parse_text",
+    "person_view",
+    "similar_people",
+    "suggest_reviewers",
+    "whois",
 ]

@@ -12,17 +12,23 @@ Vectors are L2-normalised float32, so cosine similarity is a dot product.
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import ModelError
 
+if TYPE_CHECKING:
+    from .stores import Store
+
+log = logging.getLogger("scholarlens")
 ProgressFn = Callable[[int, int], None]
 DEFAULT_MODEL = "minilm"
 
@@ -105,9 +111,66 @@ class SentenceTransformerEncoder(Encoder):
 def get_encoder(name: str | None = None) -> Encoder:
     """``minilm`` (default, bundled), ``hashing``, or a path to a sentence-transformers model
     directory. ``SCHOLARLENS_MODEL`` overrides the default."""
-    name = name or os.environ.get("SCHOLARLENS_MODEL") or DEFAULT_MODEL
+    from .settings import get
+
+    name = name or get("model") or DEFAULT_MODEL
     if name == "minilm":
         return SentenceTransformerEncoder()
     if name.startswith("hashing"):
         return HashingEncoder()
     return SentenceTransformerEncoder(name)
+
+
+def text_hash(text: str) -> str:
+    """Cache key of one text to embed (the exact string the encoder sees)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def embed_cached(
+    store: Store | None,
+    encoder: Encoder,
+    texts: Sequence[str],
+    progress: ProgressFn | None = None,
+) -> np.ndarray:
+    """Embed ``texts``, reusing vectors cached in ``store`` under (text hash, model id).
+
+    Only texts never seen with this model are encoded; new vectors are written back in one
+    transaction, so a re-run over the same papers embeds nothing. ``store=None`` encodes all.
+    """
+    out = np.zeros((len(texts), encoder.dim), dtype=np.float32)
+    if not texts:
+        return out
+    hashes = [text_hash(t) for t in texts]
+    found: dict[str, np.ndarray] = {}
+    if store is not None:
+        unique = sorted(set(hashes))
+        for i in range(0, len(unique), 500):
+            chunk = unique[i : i + 500]
+            marks = ",".join("?" * len(chunk))
+            for r in store.query(
+                f"SELECT text_hash, dim, vector FROM embeddings WHERE model_id = ? AND text_hash IN ({marks})",
+                (encoder.model_id, *chunk),
+            ):
+                if r["dim"] == encoder.dim:
+                    found[r["text_hash"]] = np.frombuffer(r["vector"], dtype=np.float32)
+    todo: dict[str, str] = {}
+    for h, t in zip(hashes, texts, strict=True):
+        if h not in found and h not in todo:
+            todo[h] = t
+    if todo:
+        log.info("embedding %d new texts with %s (%d cached)", len(todo), encoder.model_id, len(found))
+        vecs = encoder.encode(list(todo.values()), progress=progress)
+        new = dict(zip(todo, vecs, strict=True))
+        found.update(new)
+        if store is not None:
+            with store.transaction():
+                store.executemany(
+                    "INSERT INTO embeddings (text_hash, model_id, dim, vector) VALUES (?, ?, ?, ?) "
+                    "ON CONFLICT (text_hash, model_id) DO NOTHING",
+                    [(h, encoder.model_id, encoder.dim, np.asarray(v, dtype=np.float32).tobytes()) for h, v in new.items()],
+                )
+    elif progress:
+        progress(len(texts), len(texts))
+    for i, h in enumerate(hashes):
+        out[i] = found[h]
+    return out

@@ -1,84 +1,81 @@
 """Profiles: one ingested file, and who it belongs to.
 
-The owner is the declared name when the evidence agrees (a person with a compatible name
-authors at least half of the profile's papers that have author lists). Otherwise it is the
-person on the most of those papers, with a confidence ``top / (top + runner-up)``; a tie at
-the top is ``ambiguous`` and a profile without author lists is ``unknown``. Author lists are
-the merged ones, so a profile of bare abstracts gains evidence as other sources arrive.
+Owner resolution uses the same ranking as ``whois`` (:func:`scholarlens.identity.rank_candidates`):
+the people on the profile's papers are candidates, scored by how many of the papers list
+them and how much of their stored work the profile covers; a declared name is a prior. The
+papers are the deduplicated ones, so a profile of bare abstracts gains author lists (and an
+owner) as other sources of the same papers arrive — a reference corpus, say.
+
+Statuses: ``confirmed`` (the declared name is supported and is the owner), ``inferred``
+(one clear owner from the author lists), ``ambiguous`` (several people fit equally; no
+owner is stored), ``unknown`` (no author lists).
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
 from typing import Any
 
-from .names import names_compatible
+from .matching import PaperEvidence, paper_authors
 from .stores import Store
 
-#: Share of a profile's authored papers the declared name must be on to be confirmed.
-DECLARED_MIN_SHARE = 0.5
-PLACEHOLDER_NAMES = {"anonymous", "unknown", "n/a", "na", "none", "null", "anon"}
+#: How many ranked candidates the stored evidence keeps.
+EVIDENCE_TOP = 5
 
 
 def resolve_owner(store: Store, profile_id: str) -> dict[str, Any]:
     """Work out and store the owner of one profile; returns what was stored."""
+    from .identity import IDENTIFIED_MIN, _explain_tie, declared_matches, rank_candidates
+
     prof = store.one("SELECT id, declared_name, kind FROM profiles WHERE id = ?", (profile_id,))
     if prof is None:
         raise KeyError(profile_id)
-    papers = [r["paper_id"] for r in store.query("SELECT DISTINCT paper_id FROM paper_sources WHERE profile_id = ?", (profile_id,))]
-    counts: Counter[int] = Counter()
-    names: dict[int, str] = {}
-    authored = 0
-    for pid in papers:
-        rows = store.query(
-            "SELECT DISTINCT a.person_id, p.name FROM authorships a JOIN people p ON p.id = a.person_id WHERE a.paper_id = ?",
-            (pid,),
+    paper_ids = [
+        r["paper_id"]
+        for r in store.query(
+            "SELECT paper_id, MIN(ordinal) AS o FROM paper_sources WHERE profile_id = ? GROUP BY paper_id ORDER BY o", (profile_id,)
         )
-        if rows:
-            authored += 1
-        for r in rows:
-            counts[r["person_id"]] += 1
-            names[r["person_id"]] = r["name"]
-    declared = prof["declared_name"]
-    declared_supported: bool | None = None
+    ]
+    evidence = []
+    for i, pid in enumerate(paper_ids):
+        people, n, complete = paper_authors(store, pid)
+        evidence.append(PaperEvidence(ordinal=i, title=None, abstract_head=None, paper_ids=[pid], match="own", authors=people, n_authors=n, authors_complete=complete))
+    ranked = rank_candidates(store, evidence, prof["declared_name"])
+    cands = ranked["candidates"]
+    supported = ranked["declared_supported"]
+    if ranked["declared"] is not None and not ranked["authored"]:
+        supported = None
     status, owner, confidence = "unknown", None, None
-    evidence: dict[str, Any] = {"papers": len(papers), "papers_with_authors": authored}
-    if declared and declared.strip().lower() not in PLACEHOLDER_NAMES:
-        matches = sorted(((c, p) for p, c in counts.items() if names_compatible(declared, names[p])), reverse=True)
-        declared_supported = bool(matches) and authored > 0 and matches[0][0] >= DECLARED_MIN_SHARE * authored
-        if declared_supported:
-            c, p = matches[0]
-            status, owner, confidence = "confirmed", p, round(c / authored, 3)
-            evidence["on_papers"] = c
-    elif declared:
-        declared_supported = False
-    if owner is None and counts:
-        ranked = counts.most_common()
-        top_count = ranked[0][1]
-        tied = [p for p, c in ranked if c == top_count]
-        second = next((c for _, c in ranked if c < top_count), 0)
-        evidence["top"] = [{"person_id": p, "name": names[p], "papers": c} for p, c in ranked[:5]]
-        if len(tied) > 1:
-            status = "ambiguous"
-            evidence["tied"] = len(tied)
+    if cands:
+        top = cands[0]
+        if top.share >= IDENTIFIED_MIN:
+            owner, confidence = top.person_id, round(top.confidence, 3)
+            fits = ranked["declared"] and any(declared_matches(ranked["declared"], n) for _, n in top.aliases)
+            status = "confirmed" if supported and fits else "inferred"
         else:
-            status, owner = "inferred", tied[0]
-            confidence = round(top_count / (top_count + second), 3)
-            evidence["on_papers"] = top_count
+            status = "ambiguous"
+    if ranked["declared"] is None and prof["declared_name"]:
+        supported = False  # a placeholder ("Anonymous") names nobody
+    evidence_json: dict[str, Any] = {
+        "papers": len(paper_ids),
+        "papers_with_authors": ranked["authored"],
+        "top": [
+            {"person_id": c.person_id, "name": c.name, "papers": len(c.papers), "confidence": round(c.confidence, 4)}
+            for c in cands[:EVIDENCE_TOP]
+        ],
+    }
+    if status == "ambiguous":
+        top_score = cands[0].score
+        evidence_json["tied"] = sum(1 for c in cands if abs(c.score - top_score) < 1e-9)
+        evidence_json["explanation"] = _explain_tie(cands, evidence)
+    if owner is not None:
+        evidence_json["on_papers"] = len(cands[0].papers)
     store.execute(
         "UPDATE profiles SET owner_person_id = ?, owner_confidence = ?, owner_status = ?, declared_supported = ?,"
         " owner_evidence = ? WHERE id = ?",
-        (
-            owner,
-            confidence,
-            status,
-            None if declared_supported is None else int(declared_supported),
-            json.dumps(evidence),
-            profile_id,
-        ),
+        (owner, confidence, status, None if supported is None else int(supported), json.dumps(evidence_json), profile_id),
     )
-    return {"owner": owner, "confidence": confidence, "status": status, "declared_supported": declared_supported}
+    return {"owner": owner, "confidence": confidence, "status": status, "declared_supported": supported}
 
 
 def profiles_touching(store: Store, paper_ids: set[int]) -> list[str]:

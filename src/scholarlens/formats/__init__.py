@@ -8,19 +8,35 @@ Auto-detection, the CLI's ``--format`` choices, the docs and the tests all read
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import gzip
+import hashlib
+import inspect
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
-from typing import IO
 
-from ..errors import ParseError, UnknownFormatError
+from ..errors import InputError, ParseError, UnknownFormatError
 from ..models import ParsedPaper, ParsedProfile
-from . import abstracts, arxiv_profile, scholar_export, semantic_scholar
-from ._io import read_text
+from . import (
+    abstracts,
+    arxiv_profile,
+    arxiv_snapshot,
+    bibtex,
+    csl_json,
+    openalex,
+    openreview,
+    ris,
+    scholar_export,
+    semantic_scholar,
+)
+from ._io import decode_bytes
 
 SniffFn = Callable[[str, str], float]
 ParseFn = Callable[[str, str], ParsedProfile]
-StreamFn = Callable[[IO[str], str], Iterator[ParsedPaper]]
+StreamFn = Callable[[bytes, str, int], ParsedPaper | None]
+"""``(raw line, source, line number) → paper`` (``None``: a record with nothing to keep)."""
 
 
 @dataclass(frozen=True)
@@ -30,7 +46,9 @@ class Format:
     sniff: SniffFn
     parse: ParseFn
     stream: StreamFn | None = None
-    """For record formats that can be read incrementally (large files)."""
+    """For JSON-lines dumps: parses one line, so large files stream in bounded memory."""
+    collection: bool = False
+    """Records of many people's papers (a dump, a venue, a library), not one person's profile."""
 
 
 FORMATS: tuple[Format, ...] = (
@@ -57,12 +75,62 @@ FORMATS: tuple[Format, ...] = (
         "Semantic Scholar paper record(s): JSON object, list or JSON lines",
         semantic_scholar.sniff_paper,
         semantic_scholar.parse_paper,
+        stream=semantic_scholar.parse_line,
+        collection=True,
     ),
     Format(
         "s2-author",
         "Semantic Scholar author record: authorId, name, papers",
         semantic_scholar.sniff_author,
         semantic_scholar.parse_author,
+    ),
+    Format(
+        "bibtex",
+        "BibTeX/BibLaTeX (Google Scholar, Zotero, Mendeley, DBLP): @type{key, field = {value}}",
+        bibtex.sniff,
+        bibtex.parse,
+    ),
+    Format(
+        "ris",
+        "RIS (Zotero, Mendeley, EndNote, Google Scholar): 'TY  - ' ... 'ER  - ' records",
+        ris.sniff,
+        ris.parse,
+    ),
+    Format(
+        "csl-json",
+        "CSL-JSON items (Zotero, Mendeley, citeproc): type, title, author, issued",
+        csl_json.sniff,
+        csl_json.parse,
+    ),
+    Format(
+        "openalex",
+        "OpenAlex works (API pages, lists, snapshot JSON lines): authorships, inverted abstracts",
+        openalex.sniff,
+        openalex.parse,
+        stream=openalex.parse_line,
+        collection=True,
+    ),
+    Format(
+        "openreview-archive",
+        "An OpenReview profile's notes (~Jane_Doe1.jsonl): the owner is the profile id",
+        openreview.sniff_archive,
+        openreview.parse_archive,
+    ),
+    Format(
+        "openreview",
+        "OpenReview submissions (notes list, API response or JSON lines; API v1 and v2)",
+        openreview.sniff_submissions,
+        openreview.parse_submissions,
+        stream=openreview.parse_line,
+        collection=True,
+    ),
+    Format(
+        "arxiv-snapshot",
+        "The arXiv metadata snapshot (JSON lines: id, title, abstract, authors_parsed, categories, versions)",
+        arxiv_snapshot.sniff,
+        arxiv_snapshot.parse,
+        stream=arxiv_snapshot.parse_line,
+        collection=True,
     ),
 )
 
@@ -93,20 +161,47 @@ def detect(text: str, source: str) -> Format:
     return best
 
 
-def parse_text(text: str, source: str, format: str | None = None) -> ParsedProfile:
+@cache
+def accepts_errors(fmt: Format) -> bool:
+    """Whether a format's parser can skip bad records (``errors=`` keyword) instead of failing."""
+    return "errors" in inspect.signature(fmt.parse).parameters
+
+
+def parse_text(text: str, source: str, format: str | None = None, errors: list[ParseError] | None = None) -> ParsedProfile:
+    """Parse ``text``; with an ``errors`` list, bad records are appended there and skipped
+    (formats that cannot skip records raise as usual)."""
     fmt = get_format(format) if format else detect(text, source)
-    profile = fmt.parse(text, source)
+    if errors is not None and accepts_errors(fmt):
+        profile = fmt.parse(text, source, errors=errors)  # type: ignore[call-arg]
+    else:
+        profile = fmt.parse(text, source)
     if not profile.papers:
         raise ParseError("no papers found", source=source, format=fmt.name, expected="at least one paper record")
     return profile
 
 
-def parse_file(path: str | Path, format: str | None = None) -> ParsedProfile:
-    """Read and parse one file (BOM, CRLF and encoding handled), detecting its format."""
-    text, digest = read_text(path)
-    profile = parse_text(text, str(path), format)
+def read_file(path: str | Path) -> tuple[str, str]:
+    """Text of a file (gzip, BOM, CRLF and encoding handled) and the SHA-256 of its bytes."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise InputError(f"{p}: cannot read ({exc.strerror or exc})") from exc
+    digest = hashlib.sha256(data).hexdigest()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise ParseError(f"corrupt or truncated gzip ({exc})", source=str(p), expected="a complete gzip stream") from exc
+    return decode_bytes(data, str(p)), digest
+
+
+def parse_file(path: str | Path, format: str | None = None, errors: list[ParseError] | None = None) -> ParsedProfile:
+    """Read and parse one file (gzip, BOM, CRLF and encoding handled), detecting its format."""
+    text, digest = read_file(path)
+    profile = parse_text(text, str(path), format, errors)
     profile.sha256 = digest
     return profile
 
 
-__all__ = ["FORMATS", "Format", "detect", "format_names", "get_format", "parse_file", "parse_text"]
+__all__ = ["FORMATS", "Format", "accepts_errors", "detect", "format_names", "get_format", "parse_file", "parse_text", "read_file"]

@@ -52,12 +52,27 @@ def _is_paper(obj: Any) -> bool:
     return isinstance(obj, dict) and "title" in obj and ("ssId" in obj or "paperId" in obj or "abstract" in obj)
 
 
+#: Largest document :func:`sniff_paper` parses when the key names are not near the start.
+SNIFF_PARSE_LIMIT = 2_000_000
+
+
 def sniff_paper(text: str, source: str) -> float:
     head = text.lstrip()[:4000]
     if not head.startswith(("{", "[")):
         return 0.0
     if '"ssId"' in head or ('"paperId"' in head and '"title"' in head):
         return 0.8 if '"authorId"' not in head[:200] else 0.0
+    if '"corpusid"' in head and ('"externalids"' in head or '"title"' in head or '"abstract"' in head):
+        return 0.85  # the Semantic Scholar datasets' papers / abstracts shape
+    # A long abstract can push the id keys past the head: look at the first record itself.
+    if len(text) <= SNIFF_PARSE_LIMIT:
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError:
+            return 0.0
+        first = doc[0] if isinstance(doc, list) and doc else doc
+        if isinstance(first, dict) and "authorId" not in first and _is_paper(first) and ("ssId" in first or "paperId" in first):
+            return 0.8
     return 0.0
 
 
@@ -91,30 +106,58 @@ def paper_from_record(obj: dict[str, Any], source: str, record: Any, fmt: str = 
     if not isinstance(obj, dict):
         raise ParseError("record is not an object", source=source, format=fmt, record=record, expected="a JSON object")
     ids: dict[str, str] = {}
-    ssid = obj.get("ssId") or obj.get("paperId")
+    ssid = obj.get("ssId") or obj.get("paperId") or obj.get("paperid")
     if ssid:
         ids["s2"] = str(ssid)
-    ext = obj.get("externalIds") or {}
-    arxiv = obj.get("arXivId") or ext.get("ArXiv")
+    # API: externalIds {"ArXiv", "DOI", "CorpusId"}; datasets: externalids, corpusid.
+    ext = obj.get("externalIds") or obj.get("externalids") or {}
+    if not isinstance(ext, dict):
+        raise ParseError("externalIds is not an object", source=source, format=fmt, record=record, expected="an object of id schemes")
+    arxiv = obj.get("arXivId") or ext.get("ArXiv") or ext.get("arxiv")
     if arxiv:
         ids["arxiv"] = str(arxiv)
-    doi = obj.get("doi") or ext.get("DOI")
+    doi = obj.get("doi") or ext.get("DOI") or ext.get("doi")
     if doi:
         ids["doi"] = str(doi).lower()
+    corpus = obj.get("corpusId") or obj.get("corpusid") or ext.get("CorpusId")
+    if corpus:
+        ids["s2corpus"] = str(corpus)
     year = obj.get("year")
     try:
         year = int(year) if year not in (None, "") else None
     except (TypeError, ValueError):
         raise ParseError(f"year {year!r} is not a number", source=source, format=fmt, record=record, expected="an integer year") from None
+    month = day = None
+    date = obj.get("publicationDate") or obj.get("publicationdate")
+    if isinstance(date, str) and date[:4].isdigit():
+        parts = (date.split("-") + [None, None])[:3]
+        year = year or int(parts[0])
+        if year == int(parts[0]):
+            month = int(parts[1]) if parts[1] and parts[1].isdigit() else None
+            day = int(parts[2][:2]) if parts[2] and parts[2][:2].isdigit() else None
+    journal = obj.get("journal")
+    venue = obj.get("venue") or (journal.get("name") if isinstance(journal, dict) else None)
+    fields = obj.get("fieldsOfStudy") or [f.get("category") for f in obj.get("s2fieldsofstudy") or [] if isinstance(f, dict)]
     return ParsedPaper(
         title=clean_text(obj.get("title")) or None,
         abstract=clean_text(obj.get("abstract")) or None,
         authors=parse_authors(obj.get("authors"), source, record, fmt),
         year=year,
-        venue=clean_text(obj.get("venue")) or None,
+        month=month,
+        day=day,
+        venue=clean_text(venue) or None,
         identifiers=ids,
         line=record if isinstance(record, int) else None,
+        extra={"fields_of_study": sorted({str(f) for f in fields if f})} if isinstance(fields, list) and any(fields) else {},
     )
+
+
+def parse_line(raw: bytes | str, source: str, line: int) -> ParsedPaper | None:
+    """One line of a JSON-lines dump of paper records (API pages or the datasets' shape)."""
+    from ._records import json_line
+
+    paper = paper_from_record(json_line(raw, source, line, PAPER), source, line)
+    return paper if paper.title or paper.abstract else None
 
 
 def parse_paper(text: str, source: str) -> ParsedProfile:

@@ -1,0 +1,134 @@
+"""The arXiv metadata snapshot: the public JSON-lines dump (~2.7M records, Kaggle/arXiv S3).
+
+One object per line::
+
+    {"id": "0704.0001", "submitter": "...", "authors": "C. Bal\\'azs, E. L. Berger and ...",
+     "title": "Calculation of prompt diphoton production cross sections at Tevatron and\\n  LHC energies",
+     "comments": "...", "journal-ref": "...", "doi": "10.1103/PhysRevD.76.013009",
+     "categories": "hep-ph", "abstract": "  A fully differential ...\\n", "update_date": "2008-11-13",
+     "versions": [{"version": "v1", "created": "Mon, 2 Apr 2007 19:18:42 GMT"}, ...],
+     "authors_parsed": [["Balázs", "C.", ""], ["Berger", "E. L.", ""], ...]}
+
+Authors come from ``authors_parsed`` (LaTeX already decoded, family/given split); the
+``authors`` string is the fallback. The year is the first version's date (the id's YYMM,
+then ``update_date``, when versions are missing). All categories are kept in ``extra``.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ..errors import ParseError
+from ..models import ParsedAuthor, ParsedPaper, ParsedProfile
+from . import _records as R
+
+NAME = "arxiv-snapshot"
+_NEW_ID = re.compile(r"^(\d{2})(\d{2})\.\d{4,5}")
+_OLD_ID = re.compile(r"/(\d{2})(\d{2})\d{3}")
+_AND = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
+
+
+def sniff(text: str, source: str) -> float:
+    first = R.first_record(text)
+    if not isinstance(first, dict):
+        return 0.0
+    if "id" in first and ("authors_parsed" in first or ("categories" in first and ("update_date" in first or "versions" in first))):
+        return 0.95
+    return 0.0
+
+
+def _latex(text: str) -> str:
+    if "\\" not in text and "{" not in text:
+        return text
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    try:
+        return str(LatexNodes2Text().latex_to_text(text))
+    except Exception:  # pylatexenc gives up on odd markup: keep the raw text
+        return text
+
+
+def _authors(obj: dict[str, Any], source: str, line: int) -> list[ParsedAuthor]:
+    parsed = obj.get("authors_parsed")
+    out: list[ParsedAuthor] = []
+    if isinstance(parsed, list) and parsed:
+        for entry in parsed:
+            if not isinstance(entry, list) or not entry:
+                raise ParseError("authors_parsed entry is not a list", source=source, format=NAME, line=line, expected="[last, first, suffix]")
+            last = R.clean(entry[0]) or ""
+            first = (R.clean(entry[1]) or "").replace(" -", "-") if len(entry) > 1 else ""
+            suffix = R.clean(entry[2]) or "" if len(entry) > 2 else ""
+            display = " ".join(p for p in (first, last, suffix) if p)
+            if display:
+                out.append(ParsedAuthor(name=display, given=first or None, family=last or None))
+        return out
+    raw = obj.get("authors")
+    if isinstance(raw, str) and raw.strip():
+        for part in _AND.split(_latex(R.clean(raw) or "")):
+            a = R.author(part)
+            if a:
+                out.append(a)
+    return out
+
+
+def paper_from_record(obj: Any, source: str, line: int) -> ParsedPaper | None:
+    if not isinstance(obj, dict):
+        raise ParseError("record is not an object", source=source, format=NAME, line=line, expected="a JSON object")
+    arxiv = obj.get("id")
+    if not isinstance(arxiv, str | int | float) or not str(arxiv).strip():
+        raise ParseError("record has no arXiv id", source=source, format=NAME, line=line, expected="an 'id' field")
+    title, abstract = R.clean(obj.get("title")), R.clean(obj.get("abstract"))
+    if not title and not abstract:
+        return None
+    ids = {"arxiv": str(arxiv).strip().lower()}
+    doi = R.doi(obj.get("doi"))
+    if doi:
+        ids["doi"] = doi
+    year = month = day = None
+    versions = obj.get("versions")
+    if isinstance(versions, list) and versions and isinstance(versions[0], dict):
+        year, month, day = R.parse_date(versions[0].get("created"))
+    if year is None:
+        m = _NEW_ID.match(ids["arxiv"]) or _OLD_ID.search(ids["arxiv"])
+        if m:
+            yy = int(m.group(1))
+            year, month = (2000 + yy if yy < 91 else 1900 + yy), int(m.group(2))
+        else:
+            year, month, day = R.parse_date(obj.get("update_date"))
+    cats = str(obj.get("categories") or "").split()
+    extra: dict[str, Any] = {"categories": cats} if cats else {}
+    if obj.get("journal-ref"):
+        extra["journal_ref"] = R.clean(obj["journal-ref"])
+    return ParsedPaper(
+        title=title,
+        abstract=abstract,
+        authors=_authors(obj, source, line),
+        year=year,
+        month=month,
+        day=day,
+        category=cats[0] if cats else None,
+        identifiers=ids,
+        line=line,
+        extra=extra,
+    )
+
+
+def parse_line(raw: bytes | str, source: str, line: int) -> ParsedPaper | None:
+    """One line of the snapshot (the streaming hook)."""
+    return paper_from_record(R.json_line(raw, source, line, NAME), source, line)
+
+
+def parse(text: str, source: str, errors: list[ParseError] | None = None) -> ParsedProfile:
+    papers = []
+    for line, obj in R.json_records(text, source, NAME, errors):
+        try:
+            paper = paper_from_record(obj, source, line)
+        except ParseError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+            continue
+        if paper:
+            papers.append(paper)
+    return ParsedProfile(source=source, format=NAME, papers=papers)

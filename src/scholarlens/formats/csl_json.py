@@ -1,0 +1,123 @@
+"""CSL-JSON (Zotero "Better CSL JSON"/"CSL JSON", Mendeley, citeproc, doi.org content negotiation).
+
+A list of items (or one item): ``type``, ``title``, ``author`` (``{"family", "given"}``,
+``{"literal": "OpenAI"}``, ``ORCID``), ``issued`` (``{"date-parts": [[2020, 5, 1]]}``,
+``{"raw": "2020-05"}``, ``{"literal": "2020"}``), ``abstract``, ``container-title``,
+``DOI``, ``URL`` / ``number`` / ``note`` / ``archive_location`` (arXiv ids), ``keyword``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import ParseError
+from ..models import ParsedAuthor, ParsedPaper, ParsedProfile
+from . import _records as R
+
+NAME = "csl-json"
+_CSL_KEYS = {"issued", "container-title", "author", "DOI", "URL", "citation-key", "accessed", "page", "ISSN"}
+
+
+def _is_item(obj: Any) -> bool:
+    return (
+        isinstance(obj, dict)
+        and isinstance(obj.get("type"), str)
+        and ("title" in obj or "author" in obj)
+        and len(_CSL_KEYS & set(obj)) >= 1
+        and "openalex.org" not in str(obj.get("id", ""))
+        and "authorships" not in obj
+        and "content" not in obj
+    )
+
+
+def sniff(text: str, source: str) -> float:
+    first = R.first_record(text)
+    if not _is_item(first):
+        return 0.0
+    return 0.9 if ("issued" in first or "container-title" in first or isinstance(first.get("author"), list)) else 0.6
+
+
+def _authors(value: Any, source: str, n: int) -> list[ParsedAuthor]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise ParseError("author is not a list", source=source, format=NAME, record=n, expected="a list of name objects")
+    out = []
+    for a in value:
+        if isinstance(a, str):
+            pa = R.author(a)
+        elif isinstance(a, dict):
+            family = " ".join(str(p) for p in (a.get("non-dropping-particle"), a.get("family")) if p) or None
+            given = a.get("given")
+            literal = a.get("literal")
+            display = literal or " ".join(str(p) for p in (given, a.get("dropping-particle"), family) if p)
+            if a.get("suffix"):
+                display = f"{display} {a['suffix']}"
+            pa = R.author(display, given=None if literal else given, family=None if literal else family, orcid_value=a.get("ORCID") or a.get("orcid"))
+        else:
+            pa = None
+        if pa:
+            out.append(pa)
+    return out
+
+
+def _issued(value: Any) -> tuple[int | None, int | None, int | None]:
+    if isinstance(value, dict):
+        parts = value.get("date-parts")
+        if isinstance(parts, list) and parts and isinstance(parts[0], list):
+            return R.parse_date(parts[0])
+        return R.parse_date(value.get("raw") or value.get("literal") or value.get("season"))
+    return R.parse_date(value)
+
+
+def paper_from_item(obj: Any, source: str, n: int) -> ParsedPaper | None:
+    if not isinstance(obj, dict):
+        raise ParseError("item is not an object", source=source, format=NAME, record=n, expected="a CSL-JSON item object")
+    title, abstract = R.clean(obj.get("title")), R.clean(obj.get("abstract"))
+    if not title and not abstract:
+        return None
+    ids: dict[str, str] = {}
+    doi = R.doi(obj.get("DOI") or obj.get("doi"))
+    if doi:
+        ids["doi"] = doi
+    for key in ("URL", "number", "note", "archive_location", "archive-location", "container-title", "arxiv"):
+        value = str(obj.get(key) or "")
+        if "arxiv" in value.lower() or (key == "arxiv" and value):
+            arxiv = R.arxiv_id(value.lower().split("arxiv", 1)[-1] if key != "arxiv" else value)
+            if arxiv:
+                ids["arxiv"] = arxiv
+                break
+    year, month, day = _issued(obj.get("issued"))
+    venue = R.clean(obj.get("container-title"))
+    extra: dict[str, Any] = {"csl_type": obj.get("type")}
+    if obj.get("id") is not None:
+        extra["csl_id"] = str(obj["id"])
+    if obj.get("keyword"):
+        extra["keywords"] = [k.strip() for k in str(obj["keyword"]).replace(";", ",").split(",") if k.strip()]
+    return ParsedPaper(
+        title=title,
+        abstract=abstract,
+        authors=_authors(obj.get("author"), source, n),
+        year=year,
+        month=month,
+        day=day,
+        venue=venue if venue and not venue.lower().startswith("arxiv") else None,
+        identifiers=ids,
+        line=n,
+        extra=extra,
+    )
+
+
+def parse(text: str, source: str, errors: list[ParseError] | None = None) -> ParsedProfile:
+    papers = []
+    for n, obj in R.json_records(text, source, NAME, errors, list_keys=("items",)):
+        try:
+            paper = paper_from_item(obj, source, n)
+        except ParseError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+            continue
+        if paper:
+            papers.append(paper)
+    return ParsedProfile(source=source, format=NAME, papers=papers)

@@ -1,0 +1,260 @@
+"""Matching a profile's papers to stored papers, with the evidence of how they matched.
+
+Used by owner identification (:mod:`scholarlens.identity`) and by owner resolution in the
+store (:mod:`scholarlens.profiles`). A profile paper matches a stored paper through, in
+order of strength:
+
+``identifier``  a shared arXiv / DOI / Semantic Scholar id;
+``title``       the same normalised title (short titles must agree on abstract or year);
+``exact``       the same abstract fingerprint (white space, case, accents, markup, an
+                ``Abstract:`` label ignored);
+``near-duplicate`` the same abstract allowing a truncated tail or small edits
+                (:func:`~scholarlens.text.same_abstract`);
+``overlap``     most word 4-grams of the shorter abstract occur in the other: survives a
+                missing or extra leading sentence, truncation at either end, re-wrapping and
+                the odd garbled word.
+
+Sources of *excluded* profiles never count (whois of an ingested file must not find itself).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import weakref
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from .models import ParsedPaper
+from .names import names_compatible, person_key
+from .papers import MIN_TITLE_KEY, keys_of
+from .stores import Store
+from .text import clean_text, fold, same_abstract, strip_abstract_prefix
+
+#: Words per shingle for overlap matching.
+SHINGLE_WORDS = 4
+#: Share of the shorter abstract's shingles that must occur in the other.
+MIN_OVERLAP = 0.6
+#: Fewer shingles than this is too little text to claim identity on.
+MIN_SHINGLES = 12
+#: Shingles found in more stored abstracts than this are stock phrases, not evidence.
+MAX_POSTINGS = 40
+
+STRENGTH = ("identifier", "title", "exact", "near-duplicate", "overlap")
+
+
+@dataclass
+class PaperEvidence:
+    """What one profile paper tells about its owner."""
+
+    ordinal: int
+    title: str | None
+    abstract_head: str | None
+    paper_ids: list[int] = field(default_factory=list)
+    match: str | None = None
+    """Strongest way it matched a stored paper (one of :data:`STRENGTH`), or ``own``."""
+    authors: dict[int, int] = field(default_factory=dict)
+    """Person id → position on the author list."""
+    n_authors: int = 0
+    authors_complete: bool = True
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "paper": self.ordinal + 1,
+            "title": self.title,
+            "abstract": self.abstract_head,
+            "paper_ids": self.paper_ids,
+            "match": self.match,
+            "authors": self.n_authors,
+            "authors_complete": self.authors_complete,
+        }
+
+
+def shingles(text: str | None) -> set[int]:
+    """Hashes of consecutive word 4-grams of a folded abstract."""
+    if not text:
+        return set()
+    words = fold(strip_abstract_prefix(clean_text(text))).split()
+    return {hash(" ".join(words[i : i + SHINGLE_WORDS])) for i in range(max(0, len(words) - SHINGLE_WORDS + 1))}
+
+
+class _OverlapIndex:
+    """In-memory inverted index of stored abstracts' shingles, grown incrementally."""
+
+    def __init__(self) -> None:
+        self.last_id = 0
+        self.postings: dict[int, list[int]] = {}
+        self.sizes: dict[int, int] = {}
+        self.profile_of: dict[int, str] = {}
+        self.lock = threading.Lock()
+
+    def refresh(self, store: Store) -> None:
+        rows = store.query(
+            "SELECT id, profile_id, record FROM paper_sources WHERE id > ? AND abstract_fp IS NOT NULL ORDER BY id",
+            (self.last_id,),
+        )
+        for r in rows:
+            sh = shingles(json.loads(r["record"]).get("abstract"))
+            self.last_id = max(self.last_id, r["id"])
+            if len(sh) < MIN_SHINGLES:
+                continue
+            self.sizes[r["id"]] = len(sh)
+            self.profile_of[r["id"]] = r["profile_id"]
+            for s in sh:
+                self.postings.setdefault(s, []).append(r["id"])
+
+    def search(self, query: set[int], exclude: set[str]) -> list[int]:
+        """Source ids whose abstract overlaps the query's enough, best first."""
+        if len(query) < MIN_SHINGLES:
+            return []
+        hits: Counter[int] = Counter()
+        for s in query:
+            post = self.postings.get(s)
+            if post and len(post) <= MAX_POSTINGS:
+                hits.update(post)
+        out = []
+        for sid, n in hits.most_common():
+            if self.profile_of[sid] in exclude:
+                continue
+            if n / min(len(query), self.sizes[sid]) >= MIN_OVERLAP:
+                out.append(sid)
+        return out
+
+
+_indexes: weakref.WeakKeyDictionary[Store, _OverlapIndex] = weakref.WeakKeyDictionary()
+
+
+def overlap_index(store: Store) -> _OverlapIndex:
+    idx = _indexes.get(store)
+    if idx is None:
+        idx = _indexes[store] = _OverlapIndex()
+    with idx.lock:
+        idx.refresh(store)
+    return idx
+
+
+def match_paper(store: Store, paper: ParsedPaper, exclude: set[str] = frozenset(), *, fuzzy: bool = True) -> tuple[set[int], str | None]:  # type: ignore[assignment]
+    """Stored papers that are the same work as ``paper`` (ignoring excluded profiles' sources)."""
+    keys = keys_of(paper)
+    found: dict[int, str] = {}
+
+    def note(pid: int, how: str) -> None:
+        if pid not in found or STRENGTH.index(how) < STRENGTH.index(found[pid]):
+            found[pid] = how
+
+    def visible(pid: int) -> bool:
+        if not exclude:
+            return True
+        marks = ",".join("?" * len(exclude))
+        return bool(
+            store.scalar(
+                f"SELECT COUNT(*) FROM paper_sources WHERE paper_id = ? AND profile_id NOT IN ({marks})",
+                (pid, *sorted(exclude)),
+            )
+        )
+
+    for scheme, value in keys.identifiers.items():
+        for row in store.query("SELECT paper_id FROM identifiers WHERE scheme = ? AND value = ?", (scheme, value)):
+            if visible(row["paper_id"]):
+                note(row["paper_id"], "identifier")
+    if keys.title_key:
+        for row in store.query(
+            "SELECT paper_id, profile_id, abstract_fp, record FROM paper_sources WHERE title_key = ?", (keys.title_key,)
+        ):
+            if row["profile_id"] in exclude:
+                continue
+            if len(keys.title_key) >= MIN_TITLE_KEY:
+                note(row["paper_id"], "title")
+            elif keys.abstract_fp and row["abstract_fp"] and same_abstract(keys.abstract_fp, row["abstract_fp"]):
+                note(row["paper_id"], "title")
+            elif keys.year is not None and keys.year == json.loads(row["record"]).get("year"):
+                note(row["paper_id"], "title")
+    if keys.abstract_head and keys.abstract_fp:
+        for row in store.query(
+            "SELECT paper_id, profile_id, abstract_fp FROM paper_sources WHERE abstract_head = ?", (keys.abstract_head,)
+        ):
+            if row["profile_id"] in exclude or not row["abstract_fp"]:
+                continue
+            if row["abstract_fp"] == keys.abstract_fp:
+                note(row["paper_id"], "exact")
+            elif same_abstract(keys.abstract_fp, row["abstract_fp"]):
+                note(row["paper_id"], "near-duplicate")
+    if not found and fuzzy and paper.abstract:
+        sids = overlap_index(store).search(shingles(paper.abstract), set(exclude))
+        if sids:
+            marks = ",".join("?" * len(sids))
+            for row in store.query(f"SELECT DISTINCT paper_id FROM paper_sources WHERE id IN ({marks})", tuple(sids)):
+                note(row["paper_id"], "overlap")
+    if not found:
+        return set(), None
+    best = min(found.values(), key=STRENGTH.index)
+    return set(found), best
+
+
+def paper_authors(store: Store, paper_id: int, exclude: set[str] = frozenset()) -> tuple[dict[int, int], int, bool]:  # type: ignore[assignment]
+    """``(person → position, list length, complete)`` for a stored paper, as other sources tell it.
+
+    With ``exclude``, only people whose name appears on a non-excluded source's author list
+    count, so a profile never vouches for itself.
+    """
+    rows = store.query("SELECT person_id, position, name FROM authorships WHERE paper_id = ? ORDER BY position", (paper_id,))
+    meta = store.one("SELECT n_authors, authors_complete FROM papers WHERE id = ?", (paper_id,))
+    n = int(meta["n_authors"]) if meta else len(rows)
+    complete = bool(meta["authors_complete"]) if meta else True
+    if not exclude or not rows:
+        return {r["person_id"]: r["position"] for r in rows}, n, complete
+    marks = ",".join("?" * len(exclude))
+    names: list[str] = []
+    lengths = [0]
+    for r in store.query(
+        f"SELECT record FROM paper_sources WHERE paper_id = ? AND profile_id NOT IN ({marks})", (paper_id, *sorted(exclude))
+    ):
+        authors = [a["name"] for a in json.loads(r["record"]).get("authors", [])]
+        names += authors
+        lengths.append(len(authors))
+    if not names:
+        return {}, 0, True
+    keys = {person_key(x) for x in names}
+    out: dict[int, int] = {}
+    for r in rows:
+        if person_key(r["name"]) in keys or any(names_compatible(r["name"], x) for x in names):
+            out.setdefault(r["person_id"], r["position"])
+    return out, max(lengths), complete
+
+
+def listed_people(store: Store, paper: ParsedPaper) -> dict[int, int]:
+    """People of the knowledge base named on a profile paper's own author list."""
+    out: dict[int, int] = {}
+    for pos, a in enumerate(paper.authors):
+        key = person_key(a.name)
+        row = store.one("SELECT id FROM people WHERE key = ? ORDER BY id LIMIT 1", (key,)) or store.one(
+            "SELECT person_id AS id FROM person_aliases WHERE key = ? ORDER BY person_id LIMIT 1", (key,)
+        )
+        if row:
+            out.setdefault(int(row["id"]), pos)
+    return out
+
+
+def evidence_for(store: Store, papers: list[ParsedPaper], exclude: set[str] = frozenset(), *, use_own_lists: bool = True) -> list[PaperEvidence]:  # type: ignore[assignment]
+    """Match each profile paper and collect the people on the matched papers."""
+    out = []
+    for i, paper in enumerate(papers):
+        head = clean_text(paper.abstract)[:160] if paper.abstract else None
+        ev = PaperEvidence(ordinal=i, title=paper.title, abstract_head=head)
+        ids, how = match_paper(store, paper, exclude)
+        ev.paper_ids, ev.match = sorted(ids), how
+        for pid in ev.paper_ids:
+            people, n, complete = paper_authors(store, pid, exclude)
+            for person, pos in people.items():
+                ev.authors.setdefault(person, pos)
+            ev.n_authors = max(ev.n_authors, n)
+            ev.authors_complete = ev.authors_complete and complete
+        if use_own_lists and paper.authors:
+            for person, pos in listed_people(store, paper).items():
+                ev.authors.setdefault(person, pos)
+            ev.n_authors = max(ev.n_authors, len(paper.authors))
+            if ev.match is None:
+                ev.match = "own"
+        out.append(ev)
+    return out
