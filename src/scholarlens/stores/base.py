@@ -29,8 +29,11 @@ class Store(ABC):
     dialect: str = "sqlite"
 
     def __init__(self) -> None:
+        # Connection and transaction depth are per thread: each thread has its own
+        # connection, so its transactions nest only with its own.
         self._local = threading.local()
-        self._depth = 0
+        #: Set by backends whose threads share one connection (SQLite ``:memory:``).
+        self._shared_conn_lock: threading.RLock | None = None
 
     # -- what a backend provides -------------------------------------------------------
     @abstractmethod
@@ -76,15 +79,26 @@ class Store(ABC):
     @contextmanager
     def transaction(self) -> Iterator[Store]:
         """All writes inside commit together or not at all (nesting joins the outer one)."""
-        if self._depth:
-            self._depth += 1
+        local = self._local
+        depth = getattr(local, "depth", 0)
+        if depth:
+            local.depth = depth + 1
             try:
                 yield self
             finally:
-                self._depth -= 1
+                local.depth -= 1
             return
-        self._depth = 1
-        self._begin()
+        lock = self._shared_conn_lock
+        if lock is not None:
+            lock.acquire()  # one connection for all threads: one transaction at a time
+        local.depth = 1
+        try:
+            self._begin()
+        except BaseException:
+            local.depth = 0
+            if lock is not None:
+                lock.release()
+            raise
         try:
             yield self
         except BaseException:
@@ -93,7 +107,9 @@ class Store(ABC):
         else:
             self._commit()
         finally:
-            self._depth = 0
+            local.depth = 0
+            if lock is not None:
+                lock.release()
 
     def _begin(self) -> None:
         self.execute("BEGIN")

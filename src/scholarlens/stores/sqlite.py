@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,8 @@ class SQLiteStore(Store):
         if self.path == ":memory:" and self._given is None:
             # One shared connection, or every thread would see its own empty database.
             self._given = self._open(":memory:")
+        if self._given is not None:
+            self._shared_conn_lock = threading.RLock()
         self.migrate()
 
     def _open(self, path: str) -> sqlite3.Connection:

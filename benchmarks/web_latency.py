@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Latency of the HTTP API on the example data: p50/p95 of search and whois.
+
+Ingests ``examples/profiles`` into a temporary database, starts the real server
+(``scholarlens serve`` in a subprocess, uvicorn on a free loopback port), warms it up (model
+load, embedding cache), then times sequential requests from one keep-alive client:
+
+* ``search``  — ``GET /api/experts?q=…`` over a cycle of topic queries;
+* ``whois``   — ``POST /api/whois`` with the text of each example profile in turn (after one
+  "first sight" pass per profile, reported apart: that one embeds the profile's papers);
+* ``search page`` — ``GET /experts?q=…`` (the HTML page: the same call plus rendering).
+
+usage: python benchmarks/web_latency.py [-n 60] [--model minilm|hashing] [--json OUT]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = ROOT / "examples" / "profiles"
+QUERIES = [
+    "reinforcement learning from human feedback",
+    "speech recognition with weak supervision",
+    "generative adversarial networks for images",
+    "scaling laws for language models",
+    "evolution strategies gradient estimation",
+    "learned optimizers meta-learning",
+    "safety evaluations and red teaming",
+    "contrastive image text pre-training",
+    "sparse autoencoders interpretability",
+    "music generation",
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _pct(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1] if len(values) > 1 else values[0]
+
+
+def _time(client: httpx.Client, n: int, make) -> dict[str, float]:  # type: ignore[no-untyped-def]
+    samples = []
+    for i in range(n):
+        method, url, kwargs = make(i)
+        t0 = time.perf_counter()
+        r = client.request(method, url, **kwargs)
+        samples.append((time.perf_counter() - t0) * 1000)
+        r.raise_for_status()
+    return {
+        "n": n,
+        "p50_ms": round(_pct(samples, 50), 1),
+        "p95_ms": round(_pct(samples, 95), 1),
+        "mean_ms": round(statistics.fmean(samples), 1),
+        "max_ms": round(max(samples), 1),
+    }
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=60, help="timed requests per endpoint")
+    ap.add_argument("--model", default=os.environ.get("SCHOLARLENS_MODEL", "minilm"), help="minilm (real, default) or hashing")
+    ap.add_argument("--json", type=Path, help="also write the results here")
+    args = ap.parse_args()
+
+    texts = [p.read_text(encoding="utf-8") for p in sorted(EXAMPLES.glob("*.txt"))]
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "kb.db"
+        env = {**os.environ, "SCHOLARLENS_MODEL": args.model}
+        env.pop("SCHOLARLENS_TOKEN", None)
+        cli = [sys.executable, "-c", "from scholarlens.cli import main; main()", "--db", str(db)]
+        subprocess.run([*cli, "ingest", str(EXAMPLES)], env=env, check=True, capture_output=True)
+        port = _free_port()
+        server = subprocess.Popen([*cli, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            with httpx.Client(base_url=base, timeout=300) as client:
+                t0 = time.perf_counter()
+                while True:
+                    try:
+                        if client.get("/api/health").status_code == 200:
+                            break
+                    except httpx.TransportError:
+                        pass
+                    if server.poll() is not None or time.perf_counter() - t0 > 60:
+                        raise SystemExit(f"server did not start: {server.stderr.read().decode() if server.stderr else ''}")
+                    time.sleep(0.1)
+                startup = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                client.get("/api/experts", params={"q": "warm up"}).raise_for_status()
+                warmup = time.perf_counter() - t0
+                # First sight of each profile: its papers' embeddings are computed, then cached.
+                cold = _time(client, len(texts), lambda i: ("POST", "/api/whois", {"json": {"text": texts[i]}}))
+                results = {
+                    "whois (first sight)": cold,
+                    "search": _time(client, args.n, lambda i: ("GET", "/api/experts", {"params": {"q": QUERIES[i % len(QUERIES)], "limit": 10}})),
+                    "whois": _time(client, args.n, lambda i: ("POST", "/api/whois", {"json": {"text": texts[i % len(texts)]}})),
+                    "search page": _time(client, args.n, lambda i: ("GET", "/experts", {"params": {"q": QUERIES[i % len(QUERIES)]}})),
+                }
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    out = {
+        "model": args.model,
+        "data": "examples/profiles (5 profiles)",
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "server_start_s": round(startup, 2),
+        "warmup_s": round(warmup, 2),
+        "endpoints": results,
+    }
+    print(f"model={args.model}  server start {startup:.1f}s  warm-up {warmup:.1f}s  ({args.n} sequential requests each)")
+    print(f"{'endpoint':<20} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'mean ms':>8} {'max ms':>8}")
+    for name, r in results.items():
+        print(f"{name:<20} {r['n']:>4} {r['p50_ms']:>8} {r['p95_ms']:>8} {r['mean_ms']:>8} {r['max_ms']:>8}")
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(out, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,235 @@
+"""JSON routes under ``/api``: one core call each, mirroring the Python API.
+
+Errors are ``application/problem+json`` (RFC 9457) with the status codes of
+:data:`scholarlens.web.app.ERROR_STATUS`; lists are paged with ``limit``/``offset`` and
+answer ``{"items", "limit", "offset", "next_offset", "total"}``.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+
+from .. import formats
+from ..errors import InputError, QueryError
+from ..formats._io import decode_bytes
+from ..models import ParsedProfile
+from .app import CORE_LOCK, ctx_of
+
+router = APIRouter(prefix="/api")
+
+MAX_LIMIT = 200
+Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
+Offset = Annotated[int, Query(ge=0, description="Items to skip")]
+SearchQ = Annotated[str | None, Query(max_length=500, description="Substring filter")]
+
+
+# -- helpers shared with the pages ---------------------------------------------------------
+def core(module: str, name: str) -> Callable[..., Any]:
+    """A core function of a feature module, called under :data:`CORE_LOCK`; 501 if missing."""
+    try:
+        fn = getattr(importlib.import_module(f"scholarlens.{module}"), name)
+    except (ImportError, AttributeError) as exc:
+        raise HTTPException(501, f"scholarlens.{module}.{name} is not available in this build ({exc})") from exc
+
+    @functools.wraps(fn)
+    def locked(*args: Any, **kwargs: Any) -> Any:
+        with CORE_LOCK:
+            return fn(*args, **kwargs)
+
+    return locked
+
+
+def page(items: list[Any], limit: int, offset: int, total: int | None) -> dict[str, Any]:
+    """A page from ``limit + 1`` fetched items (the extra one only says whether more exist)."""
+    more = len(items) > limit
+    return {
+        "items": items[:limit],
+        "limit": limit,
+        "offset": offset,
+        "next_offset": offset + limit if more else None,
+        "total": total,
+    }
+
+
+def parse_upload(data: bytes, filename: str | None, format: str | None) -> ParsedProfile:
+    """Parse an uploaded profile in memory (never written anywhere, never executed)."""
+    name = (filename or "pasted").replace("\n", " ")[:200]
+    source = f"<upload:{name}>"
+    if not data.strip():
+        raise InputError("the upload is empty: paste a profile or choose a file")
+    return formats.parse_text(decode_bytes(data, source), source, format or None)
+
+
+def paper_text(title: str | None, abstract: str | None, text: str | None) -> str:
+    parts = [p.strip() for p in (title, abstract, text) if p and p.strip()]
+    if not parts:
+        raise QueryError("give the paper's title and abstract (or its text)")
+    return "\n\n".join(parts)
+
+
+def check_format(format: str | None) -> str | None:
+    if format:
+        formats.get_format(format)  # UnknownFormatError → 422
+    return format or None
+
+
+# -- knowledge base ------------------------------------------------------------------------
+@router.get("/health", summary="Liveness: the server answers and the store opens")
+def health(request: Request) -> dict[str, Any]:
+    ctx = ctx_of(request)
+    return {"ok": True, "profiles": ctx.kb.count("profiles"), "writes": ctx.guard.writes_enabled}
+
+
+@router.get("/summary", summary="Counts and profile owners (what `scholarlens summary` prints)")
+def summary(request: Request) -> dict[str, Any]:
+    return ctx_of(request).kb.summary()
+
+
+@router.get("/formats", summary="Input formats the parsers recognise")
+def list_formats() -> list[dict[str, str]]:
+    return [{"name": f.name, "description": f.description} for f in formats.FORMATS]
+
+
+@router.get("/profiles", summary="Ingested profiles with their owners")
+def profiles(request: Request, limit: Limit = 50, offset: Offset = 0, q: SearchQ = None) -> dict[str, Any]:
+    items = ctx_of(request).kb.profiles()
+    if q:
+        needle = q.lower()
+        items = [
+            p
+            for p in items
+            if needle in (p["declared_name"] or "").lower()
+            or needle in ((p["owner"] or {}).get("name") or "").lower()
+            or needle in p["source"].lower()
+        ]
+    return page(items[offset : offset + limit + 1], limit, offset, len(items))
+
+
+@router.get("/profiles/{ref}", summary="One profile with its papers and the owner's co-authors")
+def profile(request: Request, ref: str) -> dict[str, Any]:
+    return ctx_of(request).kb.profile(ref)
+
+
+@router.get("/profiles/{ref}/whois", summary="Who probably wrote a stored profile, with evidence")
+def profile_whois(request: Request, ref: str, limit: Annotated[int, Query(ge=1, le=50)] = 5) -> dict[str, Any]:
+    kb = ctx_of(request).kb
+    pid = kb.resolve_profile_id(ref)
+    return core("identity", "whois")(kb, pid, limit=limit)  # type: ignore[no-any-return]
+
+
+@router.get("/papers", summary="Deduplicated papers, optionally filtered by a title/abstract substring")
+def papers(request: Request, limit: Limit = 25, offset: Offset = 0, q: SearchQ = None) -> dict[str, Any]:
+    kb = ctx_of(request).kb
+    items = kb.papers(limit=limit + 1, offset=offset, q=q or None)
+    return page(items, limit, offset, None if q else kb.count("papers"))
+
+
+@router.get("/papers/{paper_id}", summary="One paper with its authors and sources")
+def paper(request: Request, paper_id: int) -> dict[str, Any]:
+    return ctx_of(request).kb.paper(paper_id)
+
+
+@router.get("/people", summary="People, most prolific first, optionally filtered by name or alias")
+def people(request: Request, limit: Limit = 25, offset: Offset = 0, q: SearchQ = None) -> dict[str, Any]:
+    kb = ctx_of(request).kb
+    items = kb.people(limit=limit + 1, offset=offset, q=q or None)
+    return page(items, limit, offset, None if q else kb.count("people"))
+
+
+@router.get("/people/{person_id}", summary="A person: papers by year, topics over time, co-authors, similar people")
+def person(request: Request, person_id: int) -> dict[str, Any]:
+    return core("researchers", "person_view")(ctx_of(request).kb, person_id)  # type: ignore[no-any-return]
+
+
+@router.get("/people/{person_id}/similar", summary="People whose work is closest to this person's")
+def similar(request: Request, person_id: int, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[dict[str, Any]]:
+    return core("researchers", "similar_people")(ctx_of(request).kb, person_id, limit=limit)  # type: ignore[no-any-return]
+
+
+# -- expertise -----------------------------------------------------------------------------
+@router.get("/experts", summary="Who knows about X: ranked people with the papers that justify it")
+def experts(
+    request: Request,
+    q: Annotated[str, Query(min_length=1, max_length=2000, description="Topic, question or text")],
+    limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> dict[str, Any]:
+    found = core("expertise", "find_experts")(ctx_of(request).kb, q, limit=limit)
+    return {"query": q, "experts": found}
+
+
+class PaperIn(BaseModel):
+    title: str | None = Field(None, max_length=2000)
+    abstract: str | None = Field(None, max_length=50_000)
+    text: str | None = Field(None, max_length=100_000, description="Title and abstract in one text (instead of both)")
+    authors: list[str] = Field(default_factory=list, max_length=200, description="The paper's authors (for conflicts)")
+    limit: int = Field(10, ge=1, le=50)
+
+
+@router.post("/reviewers", summary="Who should review this paper; conflicts of interest marked")
+def reviewers(request: Request, body: PaperIn) -> dict[str, Any]:
+    text = paper_text(body.title, body.abstract, body.text)
+    authors = [a.strip() for a in body.authors if a.strip()] or None
+    found = core("expertise", "suggest_reviewers")(ctx_of(request).kb, text, authors=authors, limit=body.limit)
+    return {"reviewers": found}
+
+
+# -- identity ------------------------------------------------------------------------------
+class ProfileIn(BaseModel):
+    text: str = Field(..., min_length=1, max_length=10_000_000, description="The profile's text in any supported format")
+    filename: str | None = Field(None, max_length=200)
+    format: str | None = Field(None, description="Force a format (see /api/formats); detected when omitted")
+    limit: int = Field(5, ge=1, le=50)
+
+
+@router.post("/whois", summary="Who probably wrote this profile (pasted text), with evidence")
+def whois(request: Request, body: ProfileIn) -> dict[str, Any]:
+    parsed = parse_upload(body.text.encode("utf-8"), body.filename, check_format(body.format))
+    return core("identity", "whois")(ctx_of(request).kb, parsed, limit=body.limit)  # type: ignore[no-any-return]
+
+
+@router.post("/whois/upload", summary="Who probably wrote this profile (uploaded file), with evidence")
+def whois_upload(
+    request: Request,
+    file: Annotated[UploadFile, File(description="A profile file in any supported format")],
+    format: Annotated[str | None, Form()] = None,
+    limit: Annotated[int, Form(ge=1, le=50)] = 5,
+) -> dict[str, Any]:
+    parsed = parse_upload(file.file.read(), file.filename, check_format(format))
+    return core("identity", "whois")(ctx_of(request).kb, parsed, limit=limit)  # type: ignore[no-any-return]
+
+
+
+
+# -- writes --------------------------------------------------------------------------------
+@router.post("/ingest", status_code=202, summary="Ingest uploaded profile files in the background (a write)")
+def ingest(
+    request: Request,
+    files: Annotated[list[UploadFile], File(description="One or more profile files")],
+    format: Annotated[str | None, Form()] = None,
+) -> JSONResponse:
+    ctx = ctx_of(request)
+    ctx.guard.check(request.headers, dict(request.cookies))
+    uploads = [(f.filename or "upload.txt", f.file.read()) for f in files]
+    if not uploads:
+        raise InputError("no files uploaded")
+    job = ctx.jobs.submit(uploads, check_format(format))
+    location = f"/api/jobs/{job.id}"
+    return JSONResponse(job.to_dict(), status_code=202, headers={"Location": location})
+
+
+@router.get("/jobs", summary="Recent ingest jobs, newest first")
+def jobs(request: Request) -> list[dict[str, Any]]:
+    return [j.to_dict() for j in ctx_of(request).jobs.recent()]
+
+
+@router.get("/jobs/{job_id}", summary="An ingest job's progress and, when finished, its report")
+def job(request: Request, job_id: str) -> dict[str, Any]:
+    return ctx_of(request).jobs.get(job_id).to_dict()

@@ -1,0 +1,132 @@
+"""Background ingest jobs: uploads are stored in the data directory and ingested off-request.
+
+The request that uploads files returns at once with a job id; one worker thread ingests jobs
+in order (writes are serialised; readers keep going thanks to WAL) and records the core's
+``(stage, done, total)`` progress, which the browser polls.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import uuid
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import NotFoundError, ScholarLensError
+from ..kb import KnowledgeBase
+from .security import write_upload
+
+log = logging.getLogger("scholarlens")
+
+
+@dataclass
+class Job:
+    id: str
+    files: list[str]
+    format: str | None = None
+    status: str = "queued"  # queued | running | done | failed
+    stage: str | None = None
+    done: int = 0
+    total: int = 0
+    files_done: int = 0
+    current: str | None = None
+    created_at: float = field(default_factory=time.time)
+    finished_at: float | None = None
+    report: dict[str, Any] | None = None
+    error: str | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+    @property
+    def percent(self) -> int:
+        """Overall progress: whole files done plus the share of the current file's records
+        (reading records counts for 80% of a file; linking authors and people after it, 20%)."""
+        n = max(len(self.files), 1)
+        if self.finished:
+            return 100
+        part = 0.8 * self.done / self.total if self.stage == "records" and self.total else 0.0
+        return min(99, int(100 * (self.files_done + part) / n))
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["percent"] = self.percent
+        d["finished"] = self.finished
+        return d
+
+
+class JobRunner:
+    """Runs ingest jobs one at a time on a worker thread and remembers the last ``keep``."""
+
+    def __init__(self, kb: KnowledgeBase, upload_dir: Path, keep: int = 100, lock: AbstractContextManager[Any] | None = None) -> None:
+        self.kb = kb
+        self.upload_dir = upload_dir
+        self.keep = keep
+        self._write_lock = lock or nullcontext()
+        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._lock = threading.Lock()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scholarlens-ingest")
+
+    def submit(self, uploads: list[tuple[str, bytes]], format: str | None = None) -> Job:
+        job = Job(id=uuid.uuid4().hex[:12], files=[name for name, _ in uploads], format=format)
+        with self._lock:
+            self._jobs[job.id] = job
+            while len(self._jobs) > self.keep:
+                self._jobs.popitem(last=False)
+        self._pool.submit(self._run, job, uploads)
+        return job
+
+    def get(self, job_id: str) -> Job:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if job is None:
+            raise NotFoundError(f"no ingest job {job_id!r}")
+        return job
+
+    def recent(self) -> list[Job]:
+        with self._lock:
+            return list(reversed(self._jobs.values()))
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self, job: Job, uploads: list[tuple[str, bytes]]) -> None:
+        job.status = "running"
+        try:
+            paths = [write_upload(self.upload_dir, name, data) for name, data in uploads]
+            job.files = [p.name for p in paths]
+            job.current = job.files[0] if job.files else None
+            job.stage = "parsing"
+
+            def progress(stage: str, done: int, total: int) -> None:
+                if stage == "files":
+                    job.files_done = done
+                    job.current = job.files[done] if done < len(job.files) else None
+                    job.stage, job.done, job.total = "parsing", 0, 0
+                else:
+                    job.stage, job.done, job.total = stage, done, total
+
+            with self._write_lock:
+                report = self.kb.ingest(paths, format=job.format, progress=progress)
+            job.report = report.to_dict()
+            job.status = "done"
+        except (ScholarLensError, OSError, ValueError) as exc:
+            job.error = str(exc)
+            job.status = "failed"
+        except Exception as exc:  # pragma: no cover - a bug; keep the worker alive and say so
+            log.exception("ingest job %s crashed", job.id)
+            job.error = f"internal error: {type(exc).__name__}"
+            job.status = "failed"
+        finally:
+            job.finished_at = time.time()
+            job.current = None
+            # A file database gives each thread its own connection: close the worker's.
+            if getattr(self.kb.store, "path", ":memory:") != ":memory:":
+                self.kb.store.close()

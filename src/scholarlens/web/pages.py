@@ -1,0 +1,348 @@
+"""HTML pages: the same core calls as :mod:`scholarlens.web.api`, rendered with Jinja2.
+
+Every form works without JavaScript (plain GET/POST, full page back). With htmx, forms swap
+only their ``#results`` region (``hx-select``), so the server has one template per page, not
+a page and a fragment. Charts are Vega-Lite specs written here and drawn by the vendored
+vega-embed in the browser.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import UploadFile as StarletteUploadFile
+
+from .. import formats
+from ..errors import InputError, QueryError
+from .api import check_format, core, paper_text, parse_upload
+from .app import ctx_of
+from .security import COOKIE, WriteDenied, same_origin
+
+router = APIRouter(include_in_schema=False)
+PAGE = 25
+
+
+def _pager(offset: int, limit: int, n_items: int, total: int | None) -> dict[str, Any]:
+    return {
+        "offset": offset,
+        "limit": limit,
+        "prev": max(offset - limit, 0) if offset > 0 else None,
+        "next": offset + limit if n_items > limit else None,
+        "total": total,
+        "first": offset + 1 if n_items else 0,
+        "last": offset + min(n_items, limit),
+    }
+
+
+def _csrf(request: Request) -> None:
+    if not same_origin(request.headers):
+        raise WriteDenied(403, "cross-site form submission refused")
+
+
+def _file_bytes(file: Any) -> bytes:
+    """Bytes of an optional upload field (browsers send an empty part when none was chosen)."""
+    if isinstance(file, StarletteUploadFile) and file.filename:
+        return file.file.read()
+    return b""
+
+
+@router.get("/", response_class=HTMLResponse)
+def index(request: Request) -> Response:
+    ctx = ctx_of(request)
+    return ctx.render(request, "index.html", summary=ctx.kb.summary())
+
+
+# -- who knows about X ---------------------------------------------------------------------
+@router.get("/experts", response_class=HTMLResponse)
+def experts(request: Request, q: Annotated[str, Query(max_length=2000)] = "", limit: Annotated[int, Query(ge=1, le=50)] = 10) -> Response:
+    ctx = ctx_of(request)
+    results = None
+    error = None
+    if q.strip():
+        try:
+            results = core("expertise", "find_experts")(ctx.kb, q, limit=limit)
+        except QueryError as exc:
+            error = str(exc)
+    return ctx.render(request, "experts.html", q=q, limit=limit, results=results, error=error)
+
+
+# -- who should review this paper ----------------------------------------------------------
+@router.get("/reviewers", response_class=HTMLResponse)
+def reviewers_form(request: Request) -> Response:
+    return ctx_of(request).render(request, "reviewers.html", form={}, results=None)
+
+
+@router.post("/reviewers", response_class=HTMLResponse)
+def reviewers(
+    request: Request,
+    title: Annotated[str, Form(max_length=2000)] = "",
+    abstract: Annotated[str, Form(max_length=50_000)] = "",
+    authors: Annotated[str, Form(max_length=20_000)] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+    limit: Annotated[int, Form(ge=1, le=50)] = 10,
+) -> Response:
+    _csrf(request)
+    ctx = ctx_of(request)
+    form = {"title": title, "abstract": abstract, "authors": authors}
+    author_list = [a.strip() for a in authors.replace(";", "\n").split("\n") if a.strip()]
+    results, error = None, None
+    try:
+        uploaded = _file_bytes(file)
+        text = paper_text(title, abstract, uploaded.decode("utf-8", "replace") if uploaded else None)
+        results = core("expertise", "suggest_reviewers")(ctx.kb, text, authors=author_list or None, limit=limit)
+    except InputError as exc:
+        error = str(exc)
+    return ctx.render(request, "reviewers.html", form=form, results=results, error=error, status_code=200 if error is None else 400)
+
+
+# -- who wrote this profile ----------------------------------------------------------------
+@router.get("/whois", response_class=HTMLResponse)
+def whois_form(request: Request, profile: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+    ctx = ctx_of(request)
+    result, stored = None, None
+    if profile:
+        pid = ctx.kb.resolve_profile_id(profile)
+        stored = ctx.kb.profile(pid)
+        result = core("identity", "whois")(ctx.kb, pid)
+    return ctx.render(request, "whois.html", formats=formats.FORMATS, form={}, result=result, stored=stored)
+
+
+@router.post("/whois", response_class=HTMLResponse)
+def whois(
+    request: Request,
+    text: Annotated[str, Form(max_length=10_000_000)] = "",
+    file: Annotated[UploadFile | None, File()] = None,
+    format: Annotated[str, Form(max_length=50)] = "",
+) -> Response:
+    _csrf(request)
+    ctx = ctx_of(request)
+    form = {"text": text, "format": format}
+    result, error, upload_name = None, None, None
+    try:
+        data = _file_bytes(file)
+        if data and isinstance(file, StarletteUploadFile):
+            upload_name = file.filename
+        else:
+            data = text.encode("utf-8")
+        parsed = parse_upload(data, upload_name or "pasted", check_format(format))
+        result = core("identity", "whois")(ctx.kb, parsed)
+        result = {**result, "_parsed": {"format": parsed.format, "papers": len(parsed.papers), "source": parsed.source}}
+    except InputError as exc:
+        error = str(exc)
+    return ctx.render(
+        request,
+        "whois.html",
+        formats=formats.FORMATS,
+        form=form,
+        result=result,
+        error=error,
+        upload_name=upload_name,
+        status_code=200 if error is None else 400,
+    )
+
+
+# -- browsing ------------------------------------------------------------------------------
+@router.get("/people", response_class=HTMLResponse)
+def people(request: Request, q: Annotated[str, Query(max_length=500)] = "", offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+    ctx = ctx_of(request)
+    items = ctx.kb.people(limit=PAGE + 1, offset=offset, q=q or None)
+    total = None if q else ctx.kb.count("people")
+    return ctx.render(request, "people.html", q=q, items=items[:PAGE], pg=_pager(offset, PAGE, len(items), total))
+
+
+@router.get("/people/{person_id}", response_class=HTMLResponse)
+def person(request: Request, person_id: int) -> Response:
+    ctx = ctx_of(request)
+    view = core("researchers", "person_view")(ctx.kb, person_id)
+    charts = {"years": years_chart(view.get("papers_by_year") or {}), "topics": topics_chart(view.get("topics") or [])}
+    return ctx.render(request, "person.html", view=view, p=view.get("person") or {}, charts=charts)
+
+
+@router.get("/papers", response_class=HTMLResponse)
+def papers(request: Request, q: Annotated[str, Query(max_length=500)] = "", offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+    ctx = ctx_of(request)
+    items = ctx.kb.papers(limit=PAGE + 1, offset=offset, q=q or None)
+    total = None if q else ctx.kb.count("papers")
+    return ctx.render(request, "papers.html", q=q, items=items[:PAGE], pg=_pager(offset, PAGE, len(items), total))
+
+
+@router.get("/papers/{paper_id}", response_class=HTMLResponse)
+def paper(request: Request, paper_id: int) -> Response:
+    ctx = ctx_of(request)
+    item = ctx.kb.paper(paper_id)
+    people_by_name = {}
+    for name in item["authors"]:
+        found = ctx.kb.find_people(name)
+        if len(found) == 1:
+            people_by_name[name] = found[0]["id"]
+    return ctx.render(request, "paper.html", paper=item, people_by_name=people_by_name)
+
+
+@router.get("/profiles", response_class=HTMLResponse)
+def profiles(request: Request, q: Annotated[str, Query(max_length=500)] = "", offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+    ctx = ctx_of(request)
+    items = ctx.kb.profiles()
+    if q:
+        needle = q.lower()
+        items = [
+            p
+            for p in items
+            if needle in (p["declared_name"] or "").lower()
+            or needle in ((p["owner"] or {}).get("name") or "").lower()
+            or needle in p["source"].lower()
+        ]
+    total = len(items)
+    window = items[offset : offset + PAGE + 1]
+    return ctx.render(request, "profiles.html", q=q, items=window[:PAGE], pg=_pager(offset, PAGE, len(window), total))
+
+
+@router.get("/profiles/{ref}", response_class=HTMLResponse)
+def profile(request: Request, ref: str) -> Response:
+    ctx = ctx_of(request)
+    return ctx.render(request, "profile.html", prof=ctx.kb.profile(ref))
+
+
+# -- writes: ingest with progress ----------------------------------------------------------
+@router.get("/ingest", response_class=HTMLResponse)
+def ingest_form(request: Request) -> Response:
+    ctx = ctx_of(request)
+    return ctx.render(request, "ingest.html", formats=formats.FORMATS, jobs=ctx.jobs.recent()[:10], max_mb=ctx.max_body // (1024 * 1024))
+
+
+@router.post("/ingest")
+def ingest(
+    request: Request,
+    files: Annotated[list[UploadFile] | None, File()] = None,
+    format: Annotated[str, Form(max_length=50)] = "",
+) -> Response:
+    _csrf(request)
+    ctx = ctx_of(request)
+    ctx.guard.check(request.headers, dict(request.cookies))
+    uploads = [(f.filename or "upload.txt", f.file.read()) for f in files or [] if isinstance(f, StarletteUploadFile) and f.filename]
+    if not uploads:
+        raise InputError("choose at least one file to ingest")
+    job = ctx.jobs.submit(uploads, check_format(format))
+    if request.headers.get("hx-request"):
+        return ctx.render(request, "job.html", job=job, status_code=202)
+    return RedirectResponse(f"/jobs/{job.id}", status_code=303)
+
+
+@router.get("/jobs/{job_id}", response_class=HTMLResponse)
+def job(request: Request, job_id: str) -> Response:
+    ctx = ctx_of(request)
+    item = ctx.jobs.get(job_id)
+    if request.headers.get("hx-request") and request.query_params.get("fragment"):
+        return ctx.render(request, "_job.html", job=item)
+    return ctx.render(request, "job.html", job=item)
+
+
+# -- token login (only when the server has a token) ----------------------------------------
+@router.get("/login", response_class=HTMLResponse)
+def login_form(request: Request, next: str = "/ingest") -> Response:
+    return ctx_of(request).render(request, "login.html", next=_local(next), error=None)
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(request: Request, token: Annotated[str, Form(max_length=1000)] = "", next: Annotated[str, Form()] = "/ingest") -> Response:
+    _csrf(request)
+    ctx = ctx_of(request)
+    if not ctx.guard.needs_token:
+        return RedirectResponse(_local(next), status_code=303)
+    if not ctx.guard.token_ok(token):
+        return ctx.render(request, "login.html", next=_local(next), error="That token is not this server's.", status_code=401)
+    response = RedirectResponse(_local(next), status_code=303)
+    response.set_cookie(COOKIE, ctx.guard.session_value(), httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request) -> Response:
+    _csrf(request)
+    response = RedirectResponse("/", status_code=303)
+    response.delete_cookie(COOKIE)
+    return response
+
+
+def _local(url: str) -> str:
+    """Only same-site paths as redirect targets (no open redirect)."""
+    return url if url.startswith("/") and not url.startswith("//") and "\\" not in url else "/"
+
+
+# -- API index (FastAPI's Swagger page would load from a CDN) ------------------------------
+@router.get("/api", response_class=HTMLResponse)
+def api_index(request: Request) -> Response:
+    schema = request.app.openapi()
+    routes = []
+    for path, ops in schema.get("paths", {}).items():
+        for method, op in ops.items():
+            params = [p["name"] for p in op.get("parameters", [])]
+            routes.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""), "params": params})
+    return ctx_of(request).render(request, "api.html", routes=routes, version=schema.get("info", {}).get("version"))
+
+
+# -- charts --------------------------------------------------------------------------------
+_AXIS = {"labelFontSize": 12, "titleFontSize": 12}
+
+
+def years_chart(papers_by_year: dict[Any, Any]) -> dict[str, Any] | None:
+    """Vega-Lite bar chart of papers per year (values may be counts or lists of papers)."""
+    rows = []
+    for year, value in papers_by_year.items():
+        try:
+            y = int(year)
+        except (TypeError, ValueError):
+            continue
+        n = len(value) if isinstance(value, list | tuple) else int(value or 0)
+        rows.append({"year": y, "papers": n})
+    if not rows:
+        return None
+    return {
+        "data": {"values": sorted(rows, key=lambda r: r["year"])},
+        "mark": {"type": "bar", "color": "#3b6ea8", "cornerRadiusEnd": 2},
+        "encoding": {
+            "x": {"field": "year", "type": "ordinal", "title": "Year", "axis": {"labelAngle": 0, **_AXIS}},
+            "y": {"field": "papers", "type": "quantitative", "title": "Papers", "axis": {"tickMinStep": 1, **_AXIS}},
+            "tooltip": [{"field": "year", "type": "ordinal"}, {"field": "papers", "type": "quantitative"}],
+        },
+        "width": "container",
+        "height": 160,
+    }
+
+
+def topics_chart(topics: list[dict[str, Any]], top: int = 6) -> dict[str, Any] | None:
+    """Vega-Lite line chart of each topic's weight per year (the person's topics over time)."""
+    rows = []
+    for t in topics[:top]:
+        for year, weight in (t.get("by_year") or {}).items():
+            try:
+                rows.append({"year": int(year), "topic": str(t.get("label", "?")), "weight": float(weight or 0)})
+            except (TypeError, ValueError):
+                continue
+    if not rows:
+        return None
+    years = {r["year"] for r in rows}
+    mark = {"type": "line", "point": True, "strokeWidth": 2} if len(years) > 1 else {"type": "bar"}
+    enc: dict[str, Any] = {
+        "x": {"field": "year", "type": "ordinal", "title": "Year", "axis": {"labelAngle": 0, **_AXIS}},
+        "y": {"field": "weight", "type": "quantitative", "title": "Topic weight", "axis": _AXIS},
+        "color": {
+            "field": "topic",
+            "type": "nominal",
+            "title": None,
+            "legend": {"orient": "bottom", "columns": 2, "labelLimit": 260, "labelFontSize": 12},
+        },
+        "tooltip": [
+            {"field": "topic", "type": "nominal"},
+            {"field": "year", "type": "ordinal"},
+            {"field": "weight", "type": "quantitative", "format": ".2f"},
+        ],
+    }
+    if len(years) == 1:
+        enc["xOffset"] = {"field": "topic"}
+    return {"data": {"values": rows}, "mark": mark, "encoding": enc, "width": "container", "height": 220}
+
+
+__all__ = ["router", "topics_chart", "years_chart"]
+
