@@ -25,7 +25,7 @@ import time
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -42,11 +42,11 @@ from .errors import ParseError
 from .formats import Format
 from .formats._lines import file_sha256, is_gzip, iter_lines
 from .formats._records import clean
-from .models import ParsedPaper
+from .models import ParsedAuthor, ParsedPaper
 from .names import family_key
 from .papers import MIN_TITLE_KEY, RecordKeys
 from .stores import Store
-from .text import HEAD_KEY_CHARS, content_hash, same_abstract, strip_abstract_prefix
+from .text import FINGERPRINT_CHARS, HEAD_KEY_CHARS, content_hash, same_abstract, strip_abstract_prefix
 
 log = logging.getLogger("scholarlens")
 
@@ -60,9 +60,11 @@ EVIDENCE_MAX_FAMILIES = 1_000
 _CHUNK = 900
 
 _NOT_ALNUM_ASCII = [chr(i) for i in range(128) if not ("0" <= chr(i) <= "9" or "a" <= chr(i) <= "z")]
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _TO_SPACE = str.maketrans({c: " " for c in _NOT_ALNUM_ASCII})
 _DROP = str.maketrans({c: None for c in _NOT_ALNUM_ASCII})
 _LATEX_CMD = re.compile(r"\\[a-zA-Z]+\*?|[{}$]")
+_LATIN = re.compile(r"[\x00-\u024f]*")  # nameparser treats other scripts its own way
 _SIMPLE_TOKEN = re.compile(r"^[^\W\d_][^\W\d_'.\-]*(?:[.'\-][^\W\d_]*)*\.?$")
 _NAME_WORDS = (
     {t.lower() for t in CONSTANTS.titles}
@@ -79,11 +81,21 @@ def _ascii_fold(text: str) -> str:
     return " ".join(text.lower().translate(_TO_SPACE).split())
 
 
+def _translit(text: str) -> str:
+    """``anyascii(NFC(text))``, transliterating only the non-ASCII runs (anyascii maps each
+    character on its own, so the result is the same, and most of a dump's text is ASCII)."""
+    if text.isascii():
+        return text
+    return _NON_ASCII.sub(_translit_run, unicodedata.normalize("NFC", text))
+
+
+def _translit_run(m: re.Match[str]) -> str:
+    return anyascii(m.group())
+
+
 def fold(text: str) -> str:
     """:func:`scholarlens.text.fold`, skipping the transliteration for ASCII text."""
-    if not text.isascii():
-        text = anyascii(unicodedata.normalize("NFC", text))
-    return _ascii_fold(text)
+    return _ascii_fold(_translit(text))
 
 
 def record_keys(paper: ParsedPaper) -> RecordKeys:
@@ -94,9 +106,7 @@ def record_keys(paper: ParsedPaper) -> RecordKeys:
     fp = None
     if paper.abstract:
         body = _LATEX_CMD.sub(" ", strip_abstract_prefix(clean(paper.abstract) or ""))
-        if not body.isascii():
-            body = anyascii(unicodedata.normalize("NFC", body))
-        fp = body.lower().translate(_DROP) or None
+        fp = _translit(body).lower().translate(_DROP)[:FINGERPRINT_CHARS] or None
     return RecordKeys(
         title_key=tk,
         abstract_fp=fp,
@@ -110,7 +120,7 @@ def record_keys(paper: ParsedPaper) -> RecordKeys:
 def person_family_key(name: str) -> str:
     """:func:`scholarlens.names.family_key`; plain ``First [Middle] Last`` names skip nameparser."""
     tokens = name.split()
-    if 1 <= len(tokens) <= 4 and all(
+    if 1 <= len(tokens) <= 4 and _LATIN.fullmatch(name) and all(
         _SIMPLE_TOKEN.match(t) and t.lower().rstrip(".") not in _NAME_WORDS and t.lower() not in _NAME_WORDS for t in tokens
     ):
         return fold(tokens[-1])
@@ -141,6 +151,25 @@ class Prepared(NamedTuple):
     """Byte offset just past the record's line (where a resumed run seeks to)."""
 
 
+def _defaults(cls: Any) -> dict[str, Any]:
+    return {f.name: f.default if f.default is not MISSING else f.default_factory() for f in fields(cls) if f.name != "name"}  # type: ignore[misc,operator]
+
+
+_PAPER_DEFAULTS = _defaults(ParsedPaper)
+_AUTHOR_DEFAULTS = _defaults(ParsedAuthor)
+
+
+def compact_record(paper: ParsedPaper) -> dict[str, Any]:
+    """The record as a dict without fields at their defaults (``ParsedPaper.from_dict`` restores them)."""
+    out = {k: v for k, v in paper.__dict__.items() if k != "authors" and v != _PAPER_DEFAULTS[k]}
+    if paper.authors:
+        out["authors"] = [
+            {"name": a.name, **{k: v for k, v in a.__dict__.items() if k != "name" and v != _AUTHOR_DEFAULTS[k]}}
+            for a in paper.authors
+        ]
+    return out
+
+
 def prepare(paper: ParsedPaper) -> Prepared:
     keys = record_keys(paper)
     c = papers_mod.canonical_record([paper])
@@ -149,7 +178,7 @@ def prepare(paper: ParsedPaper) -> Prepared:
     authors = tuple(
         Author(a.name, fold(a.name), person_family_key(a.name), a.raw, a.guessed, a.orcid) for a in c.authors
     )
-    record = orjson.dumps(paper, option=orjson.OPT_SORT_KEYS).decode()
+    record = orjson.dumps(compact_record(paper)).decode()
     return Prepared(paper.line or 0, record, keys, row, tuple(c.organisations), authors)
 
 
@@ -368,7 +397,7 @@ class _Ingest:
         self.new_papers += sum(1 for p in groups if p >= first_new)
 
         paper_rows = []
-        org_rows = []
+        org_rows: list[tuple[int, str]] = []
         for p, rec in fast.items():
             paper_rows.append((p, *rec.row))
             org_rows.extend((p, o) for o in rec.organisations)
@@ -379,7 +408,7 @@ class _Ingest:
             paper_rows,
         )
         source_rows = []
-        ident_rows = []
+        ident_rows: list[tuple[str, str, int]] = []
         for p, group in groups.items():
             for item in group:
                 k = item.keys
@@ -620,7 +649,11 @@ def stream_file(
     stopped = False
     conn = store.conn
     old_cache = conn.execute("PRAGMA cache_size").fetchone()[0]
+    old_ckpt = conn.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
     conn.execute("PRAGMA cache_size = -262144")  # 256 MiB page cache while bulk-loading
+    # Checkpoint the WAL every ~256 MiB rather than every commit: index pages that several
+    # batches touch are copied into the database once.
+    conn.execute("PRAGMA wal_autocheckpoint = 65536")
     try:
         try:
             for end_line, end_offset, entries in results:
@@ -662,6 +695,7 @@ def stream_file(
         commit(state["line"], state["offset"], complete)
     finally:
         conn.execute(f"PRAGMA cache_size = {int(old_cache)}")
+        conn.execute(f"PRAGMA wal_autocheckpoint = {int(old_ckpt)}")
     result.records = state["stored"]
     result.lines = state["line"]
     result.rejected = state["bad"]
@@ -679,11 +713,16 @@ def stream_file(
 PARALLEL_MIN_BYTES = 8 * 1024 * 1024
 #: Lines per task sent to a worker.
 CHUNK_LINES = 2_000
+#: Seconds a worker may take over one chunk before the ingest gives up (a crashed worker).
+WORKER_TIMEOUT = 600
 
 
 def default_workers() -> int:
-    """Parser processes beside the writer: one per spare core, at most 3 (the writer is the limit then)."""
-    return max(1, min(3, (os.cpu_count() or 2) - 1))
+    """Parser processes beside the writer: one per core, at most 3 (then the writer is the limit).
+
+    Parsing costs more CPU per record than writing, so on two cores two parsers share the
+    cores with the writer."""
+    return max(1, min(3, os.cpu_count() or 2))
 
 
 def _parse_chunk(
@@ -761,15 +800,15 @@ class _ChunkStream:
                 pending.append((chunk[-1][0], chunk[-1][1], self.pool.apply_async(_parse_chunk, (*self.args, chunk))))
                 while len(pending) > depth:
                     end_line, end_offset, res = pending.popleft()
-                    yield end_line, end_offset, self._fix(res.get())
+                    yield end_line, end_offset, self._fix(res.get(timeout=WORKER_TIMEOUT))
         except ParseError:
             while pending:
                 end_line, end_offset, res = pending.popleft()
-                yield end_line, end_offset, self._fix(res.get())
+                yield end_line, end_offset, self._fix(res.get(timeout=WORKER_TIMEOUT))
             raise
         while pending:
             end_line, end_offset, res = pending.popleft()
-            yield end_line, end_offset, self._fix(res.get())
+            yield end_line, end_offset, self._fix(res.get(timeout=WORKER_TIMEOUT))
 
     @staticmethod
     def _fix(entries: list[Any]) -> list[Any]:

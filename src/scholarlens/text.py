@@ -19,6 +19,10 @@ _LATEX_CMD = re.compile(r"\\[a-zA-Z]+\*?|[{}$]")
 
 #: Characters of an abstract fingerprint used as an index key for near-duplicate lookup.
 HEAD_KEY_CHARS = 48
+#: Length of an abstract fingerprint: two abstracts whose first 512 normalised characters
+#: agree (exactly, as a prefix, or nearly) are one paper. Capping keeps stored keys small
+#: (a full fingerprint doubled the size of every stored source).
+FINGERPRINT_CHARS = 512
 
 
 def clean_text(text: str | None) -> str:
@@ -59,7 +63,7 @@ def abstract_fingerprint(abstract: str | None) -> str | None:
         return None
     text = strip_abstract_prefix(clean_text(abstract))
     text = _LATEX_CMD.sub(" ", text)
-    key = fold(text).replace(" ", "")
+    key = fold(text).replace(" ", "")[:FINGERPRINT_CHARS]
     return key or None
 
 

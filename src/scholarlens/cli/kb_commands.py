@@ -29,9 +29,17 @@ def ingest(
     paths: list[Path] = typer.Argument(..., help="Files or directories (every file inside is ingested)."),
     format: str = typer.Option(None, "--format", "-f", help=f"Force a format: {', '.join(format_names())}."),
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+    limit: int = typer.Option(None, "--limit", min=1, help="Store at most this many records per file (a dump continues on the next run)."),
+    since: int = typer.Option(None, "--since", help="Only records from this year on."),
+    category: list[str] = typer.Option(None, "--category", help="Only records in these categories (globs, e.g. 'cs.*'; repeat or comma-separate)."),
+    skip_bad: bool = typer.Option(False, "--skip-bad", help="Skip bad records instead of failing the file; write them to --reject-file."),
+    reject_file: Path = typer.Option(None, "--reject-file", help="Where --skip-bad writes bad records with reasons (JSON lines)."),
+    resume: bool = typer.Option(True, "--resume/--restart", help="Continue an interrupted dump ingest (default) or start it over."),
 ) -> None:
     """Ingest profiles into the knowledge base (one transaction per file; re-ingest changes nothing)."""
     kb = open_kb()
+    options = {"limit": limit, "since": since, "category": category or None, "skip_bad": skip_bad,
+               "reject_file": reject_file, "resume": resume}  # fmt: skip
 
     def on_file(fr: FileReport) -> None:
         if as_json:
@@ -42,12 +50,15 @@ def ingest(
         else:
             console.print(
                 f"[green]{fr.status:<9}[/] {name} [dim]{fr.format}[/] {fr.records} records: "
-                f"{fr.new_papers} new papers, {fr.merged_papers} merged into known papers",
+                f"{fr.new_papers} new papers, {fr.merged_papers} merged into known papers"
+                + (f", {fr.rejected} bad records skipped" if fr.rejected else ""),
                 highlight=False,
             )
+            for note in fr.notes:
+                console.print(f"          [dim]{note}[/]", highlight=False)
 
     with progress_bar(not as_json) as progress:
-        report = kb.ingest(paths, format=format, progress=progress, on_file=on_file)
+        report = kb.ingest(paths, format=format, progress=progress, on_file=on_file, **options)
     if as_json:
         print_json(report.to_dict())
     else:

@@ -29,6 +29,7 @@ from . import (
     openreview,
     ris,
     scholar_export,
+    scholarlens_jsonl,
     semantic_scholar,
 )
 from ._io import decode_bytes
@@ -130,6 +131,14 @@ FORMATS: tuple[Format, ...] = (
         arxiv_snapshot.sniff,
         arxiv_snapshot.parse,
         stream=arxiv_snapshot.parse_line,
+        collection=True,
+    ),
+    Format(
+        "scholarlens-jsonl",
+        "ScholarLens's own JSON-lines export (scholarlens export --format jsonl)",
+        scholarlens_jsonl.sniff,
+        scholarlens_jsonl.parse,
+        stream=scholarlens_jsonl.parse_line,
         collection=True,
     ),
 )

@@ -34,7 +34,7 @@ def is_gzip(path: str | Path) -> bool:
 def open_binary(path: str | Path) -> IO[bytes]:
     """The file's (decompressed) bytes as a stream."""
     try:
-        return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")  # noqa: SIM115
+        return gzip.open(path, "rb") if is_gzip(path) else open(path, "rb")  # type: ignore[return-value]  # noqa: SIM115
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from exc
 

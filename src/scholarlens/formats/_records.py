@@ -155,14 +155,18 @@ def parse_date(value: Any) -> tuple[int | None, int | None, int | None]:
         if 1000 <= v <= 2999:
             return v, None, None
         if v > 10**11:  # milliseconds since the epoch (OpenReview)
-            d = datetime.fromtimestamp(v / 1000, tz=UTC)
-            return d.year, d.month, d.day
+            when = datetime.fromtimestamp(v / 1000, tz=UTC)
+            return when.year, when.month, when.day
         return None, None, None
     if isinstance(value, list):
-        parts = [int(p) for p in value if isinstance(p, int | str) and str(p).strip().lstrip("-").isdigit()]
-        parts += [None] * (3 - len(parts))  # type: ignore[list-item]
-        y, m, d = parts[:3]
-        return (y if y and 1000 <= y <= 2999 else None), (m if m and 1 <= m <= 12 else None), (d if d and 1 <= d <= 31 else None)
+        nums: list[int | None] = [int(p) for p in value if isinstance(p, int | str) and str(p).strip().lstrip("-").isdigit()]
+        nums += [None] * (3 - len(nums))
+        yy, mm, dd = nums[:3]
+        return (
+            yy if yy and 1000 <= yy <= 2999 else None,
+            mm if mm and 1 <= mm <= 12 else None,
+            dd if dd and 1 <= dd <= 31 else None,
+        )
     s = str(value).strip()
     m = re.match(r"^(\d{4})(?:[-/](\d{1,2})(?:[-/](\d{1,2}))?)?", s)
     if m:

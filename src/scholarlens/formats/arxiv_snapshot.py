@@ -35,6 +35,8 @@ def sniff(text: str, source: str) -> float:
         return 0.0
     if "id" in first and ("authors_parsed" in first or ("categories" in first and ("update_date" in first or "versions" in first))):
         return 0.95
+    if "id" in first and isinstance(first.get("categories"), str) and ("title" in first or "abstract" in first):
+        return 0.85
     return 0.0
 
 

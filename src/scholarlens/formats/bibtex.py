@@ -20,6 +20,7 @@ from . import _records as R
 
 NAME = "bibtex"
 _ENTRY = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]\s*[^,\s{}()]*\s*,", re.MULTILINE)
+OTHER_IDS = ("s2", "s2corpus", "openalex", "openreview", "pmid", "mag")
 _SKIP_TYPES = {"comment", "preamble", "string"}
 # bibtexparser logs every failed block itself; we report them as ParseErrors instead.
 _bib_log = logging.getLogger("bibtexparser")
@@ -90,6 +91,9 @@ def paper_from_entry(entry: Any, source: str) -> ParsedPaper | None:
             arxiv = R.arxiv_id(candidate.lower().split("arxiv", 1)[1])
     if arxiv:
         ids["arxiv"] = arxiv
+    for scheme in OTHER_IDS:  # written by ScholarLens exports
+        if fields.get(scheme):
+            ids[scheme] = str(fields[scheme]).strip()
     year, _, _ = R.parse_date(fields.get("year") or fields.get("date"))
     month = R.month_number(fields.get("month"))
     if month is None and fields.get("date"):

@@ -15,6 +15,8 @@ from ..models import ParsedAuthor, ParsedPaper, ParsedProfile
 from . import _records as R
 
 NAME = "csl-json"
+#: Identifier schemes read from ``note`` lines (``openalex: W123``).
+OTHER_IDS = {"s2", "s2corpus", "openalex", "openreview", "pmid", "mag"}
 _CSL_KEYS = {"issued", "container-title", "author", "DOI", "URL", "citation-key", "accessed", "page", "ISSN"}
 
 
@@ -89,6 +91,17 @@ def paper_from_item(obj: Any, source: str, n: int) -> ParsedPaper | None:
                 break
     year, month, day = _issued(obj.get("issued"))
     venue = R.clean(obj.get("container-title"))
+    category = None
+    complete = True
+    for note in str(obj.get("note") or "").split("\n"):  # ScholarLens exports keep other ids here
+        key, _, value = note.partition(":")
+        key, value = key.strip().lower(), value.strip()
+        if key in OTHER_IDS and value:
+            ids.setdefault(key, value)
+        elif key == "category" and value:
+            category = value
+        elif key == "authors" and value == "incomplete":
+            complete = False
     extra: dict[str, Any] = {"csl_type": obj.get("type")}
     if obj.get("id") is not None:
         extra["csl_id"] = str(obj["id"])
@@ -98,9 +111,11 @@ def paper_from_item(obj: Any, source: str, n: int) -> ParsedPaper | None:
         title=title,
         abstract=abstract,
         authors=_authors(obj.get("author"), source, n),
+        authors_complete=complete,
         year=year,
         month=month,
         day=day,
+        category=category,
         venue=venue if venue and not venue.lower().startswith("arxiv") else None,
         identifiers=ids,
         line=n,

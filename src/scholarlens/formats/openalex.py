@@ -73,7 +73,7 @@ def paper_from_record(obj: Any, source: str, n: int) -> ParsedPaper | None:
     wid = _short_id(obj.get("id"))
     if wid:
         ids["openalex"] = wid
-    ext = obj.get("ids") if isinstance(obj.get("ids"), dict) else {}
+    ext: dict[str, Any] = obj["ids"] if isinstance(obj.get("ids"), dict) else {}
     doi = R.doi(obj.get("doi") or ext.get("doi"))
     if doi:
         ids["doi"] = doi
@@ -97,9 +97,8 @@ def paper_from_record(obj: Any, source: str, n: int) -> ParsedPaper | None:
     for a in authorships:
         if not isinstance(a, dict):
             continue
-        who = a.get("author") if isinstance(a.get("author"), dict) else {}
-        insts = [R.clean(i.get("display_name")) for i in a.get("institutions") or [] if isinstance(i, dict)]
-        insts = [i for i in insts if i]
+        who: dict[str, Any] = a["author"] if isinstance(a.get("author"), dict) else {}
+        insts = [n for n in (R.clean(i.get("display_name")) for i in a.get("institutions") or [] if isinstance(i, dict)) if n]
         orgs.update(insts)
         raw_name = R.clean(a.get("raw_author_name"))
         pa = R.author(who.get("display_name") or raw_name, orcid_value=who.get("orcid"), affiliations=insts)
@@ -112,9 +111,9 @@ def paper_from_record(obj: Any, source: str, n: int) -> ParsedPaper | None:
     if year is None:
         year, month, day = R.parse_date(obj.get("publication_year"))
     extra: dict[str, Any] = {}
-    topics = [R.clean(t.get("display_name")) for t in obj.get("topics") or [] if isinstance(t, dict)]
+    topics = [n for n in (R.clean(t.get("display_name")) for t in obj.get("topics") or [] if isinstance(t, dict)) if n]
     if topics:
-        extra["topics"] = [t for t in topics if t]
+        extra["topics"] = topics
     primary = obj.get("primary_topic")
     if isinstance(primary, dict) and primary.get("display_name"):
         extra["primary_topic"] = R.clean(primary["display_name"])

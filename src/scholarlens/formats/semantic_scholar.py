@@ -130,14 +130,19 @@ def paper_from_record(obj: dict[str, Any], source: str, record: Any, fmt: str = 
     month = day = None
     date = obj.get("publicationDate") or obj.get("publicationdate")
     if isinstance(date, str) and date[:4].isdigit():
-        parts = (date.split("-") + [None, None])[:3]
+        parts = [*date.split("-"), "", ""][:3]
         year = year or int(parts[0])
         if year == int(parts[0]):
-            month = int(parts[1]) if parts[1] and parts[1].isdigit() else None
-            day = int(parts[2][:2]) if parts[2] and parts[2][:2].isdigit() else None
+            month = int(parts[1]) if parts[1].isdigit() else None
+            day = int(parts[2][:2]) if parts[2][:2].isdigit() else None
     journal = obj.get("journal")
     venue = obj.get("venue") or (journal.get("name") if isinstance(journal, dict) else None)
     fields = obj.get("fieldsOfStudy") or [f.get("category") for f in obj.get("s2fieldsofstudy") or [] if isinstance(f, dict)]
+    for key in ("title", "abstract", "venue"):
+        if obj.get(key) is not None and not isinstance(obj[key], str):
+            raise ParseError(f"{key} is not text", source=source, format=fmt, record=record, expected=f"a string {key}")
+    if venue is not None and not isinstance(venue, str):
+        venue = None
     return ParsedPaper(
         title=clean_text(obj.get("title")) or None,
         abstract=clean_text(obj.get("abstract")) or None,

@@ -1,5 +1,9 @@
 """Numbered schema migrations, applied in order and recorded in ``_migrations``.
 
+Link tables keyed by their primary key are ``WITHOUT ROWID`` on SQLite (one B-tree instead of
+a table plus an index: a third fewer index writes per streamed record); the PostgreSQL
+backend drops that clause.
+
 Never edit a released migration: add a new one.
 """
 
@@ -59,7 +63,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             value TEXT NOT NULL,
             paper_id INTEGER NOT NULL REFERENCES papers(id),
             PRIMARY KEY (scheme, value)
-        );
+        ) WITHOUT ROWID;
         CREATE INDEX identifiers_paper ON identifiers(paper_id);
         CREATE TABLE people (
             id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -76,7 +80,7 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             key TEXT NOT NULL,
             kind TEXT NOT NULL,
             PRIMARY KEY (person_id, alias)
-        );
+        ) WITHOUT ROWID;
         CREATE INDEX person_aliases_key ON person_aliases(key);
         CREATE TABLE authorships (
             paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
@@ -84,13 +88,13 @@ MIGRATIONS: list[tuple[int, str, str]] = [
             person_id INTEGER NOT NULL REFERENCES people(id),
             name TEXT NOT NULL,
             PRIMARY KEY (paper_id, position)
-        );
+        ) WITHOUT ROWID;
         CREATE INDEX authorships_person ON authorships(person_id);
         CREATE TABLE paper_organisations (
             paper_id INTEGER NOT NULL REFERENCES papers(id) ON DELETE CASCADE,
             name TEXT NOT NULL,
             PRIMARY KEY (paper_id, name)
-        );
+        ) WITHOUT ROWID;
         """,
     ),
     (
