@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
 from ..errors import ParseError
-from ..models import ParsedAuthor
+from ..models import ParsedAuthor, ParsedPaper
 from ..text import clean_text
 
 # ASCII text that ftfy changes beyond white space: control characters, HTML entities.
@@ -228,3 +228,24 @@ def author(name: Any, given: Any = None, family: Any = None, orcid_value: Any = 
         orcid=orcid(orcid_value),
         affiliations=[a for a in (affiliations or []) if a],
     )
+
+
+def collect_papers(
+    pairs: Iterable[tuple[int, Any]],
+    build: Callable[[Any, int], ParsedPaper | None],
+    errors: list[ParseError] | None = None,
+) -> list[ParsedPaper]:
+    """Papers built from ``(record number, object)`` pairs; a bad record raises, or with
+    ``errors`` given is appended there and skipped (``--skip-bad``)."""
+    papers = []
+    for n, obj in pairs:
+        try:
+            paper = build(obj, n)
+        except ParseError as exc:
+            if errors is None:
+                raise
+            errors.append(exc)
+            continue
+        if paper:
+            papers.append(paper)
+    return papers

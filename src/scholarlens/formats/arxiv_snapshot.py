@@ -33,7 +33,9 @@ def sniff(text: str, source: str) -> float:
     first = R.first_record(text)
     if not isinstance(first, dict):
         return 0.0
-    if "id" in first and ("authors_parsed" in first or ("categories" in first and ("update_date" in first or "versions" in first))):
+    if "id" in first and (
+        "authors_parsed" in first or ("categories" in first and ("update_date" in first or "versions" in first))
+    ):
         return 0.95
     if "id" in first and isinstance(first.get("categories"), str) and ("title" in first or "abstract" in first):
         return 0.85
@@ -57,7 +59,13 @@ def _authors(obj: dict[str, Any], source: str, line: int) -> list[ParsedAuthor]:
     if isinstance(parsed, list) and parsed:
         for entry in parsed:
             if not isinstance(entry, list) or not entry:
-                raise ParseError("authors_parsed entry is not a list", source=source, format=NAME, line=line, expected="[last, first, suffix]")
+                raise ParseError(
+                    "authors_parsed entry is not a list",
+                    source=source,
+                    format=NAME,
+                    line=line,
+                    expected="[last, first, suffix]",
+                )
             last = R.clean(entry[0]) or ""
             first = (R.clean(entry[1]) or "").replace(" -", "-") if len(entry) > 1 else ""
             suffix = R.clean(entry[2]) or "" if len(entry) > 2 else ""
@@ -122,15 +130,7 @@ def parse_line(raw: bytes | str, source: str, line: int) -> ParsedPaper | None:
 
 
 def parse(text: str, source: str, errors: list[ParseError] | None = None) -> ParsedProfile:
-    papers = []
-    for line, obj in R.json_records(text, source, NAME, errors):
-        try:
-            paper = paper_from_record(obj, source, line)
-        except ParseError as exc:
-            if errors is None:
-                raise
-            errors.append(exc)
-            continue
-        if paper:
-            papers.append(paper)
+    papers = R.collect_papers(
+        R.json_records(text, source, NAME, errors), lambda o, n: paper_from_record(o, source, n), errors
+    )
     return ParsedProfile(source=source, format=NAME, papers=papers)

@@ -43,7 +43,9 @@ def _authors(value: Any, source: str, n: int) -> list[ParsedAuthor]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise ParseError("author is not a list", source=source, format=NAME, record=n, expected="a list of name objects")
+        raise ParseError(
+            "author is not a list", source=source, format=NAME, record=n, expected="a list of name objects"
+        )
     out = []
     for a in value:
         if isinstance(a, str):
@@ -55,7 +57,12 @@ def _authors(value: Any, source: str, n: int) -> list[ParsedAuthor]:
             display = literal or " ".join(str(p) for p in (given, a.get("dropping-particle"), family) if p)
             if a.get("suffix"):
                 display = f"{display} {a['suffix']}"
-            pa = R.author(display, given=None if literal else given, family=None if literal else family, orcid_value=a.get("ORCID") or a.get("orcid"))
+            pa = R.author(
+                display,
+                given=None if literal else given,
+                family=None if literal else family,
+                orcid_value=a.get("ORCID") or a.get("orcid"),
+            )
         else:
             pa = None
         if pa:
@@ -74,7 +81,9 @@ def _issued(value: Any) -> tuple[int | None, int | None, int | None]:
 
 def paper_from_item(obj: Any, source: str, n: int) -> ParsedPaper | None:
     if not isinstance(obj, dict):
-        raise ParseError("item is not an object", source=source, format=NAME, record=n, expected="a CSL-JSON item object")
+        raise ParseError(
+            "item is not an object", source=source, format=NAME, record=n, expected="a CSL-JSON item object"
+        )
     title, abstract = R.clean(obj.get("title")), R.clean(obj.get("abstract"))
     if not title and not abstract:
         return None
@@ -124,15 +133,9 @@ def paper_from_item(obj: Any, source: str, n: int) -> ParsedPaper | None:
 
 
 def parse(text: str, source: str, errors: list[ParseError] | None = None) -> ParsedProfile:
-    papers = []
-    for n, obj in R.json_records(text, source, NAME, errors, list_keys=("items",)):
-        try:
-            paper = paper_from_item(obj, source, n)
-        except ParseError as exc:
-            if errors is None:
-                raise
-            errors.append(exc)
-            continue
-        if paper:
-            papers.append(paper)
+    papers = R.collect_papers(
+        R.json_records(text, source, NAME, errors, list_keys=("items",)),
+        lambda o, n: paper_from_item(o, source, n),
+        errors,
+    )
     return ParsedProfile(source=source, format=NAME, papers=papers)

@@ -27,7 +27,9 @@ def sniff(text: str, source: str) -> float:
     first = R.first_record(text)
     if isinstance(first, dict):
         oid = str(first.get("id") or "")
-        if "openalex.org/W" in oid or ("authorships" in first and ("abstract_inverted_index" in first or "publication_year" in first)):
+        if "openalex.org/W" in oid or (
+            "authorships" in first and ("abstract_inverted_index" in first or "publication_year" in first)
+        ):
             return 0.95
         return 0.0
     return 0.9 if '"https://openalex.org/W' in head and '"authorships"' in text[:200_000] else 0.0
@@ -64,7 +66,9 @@ def _source_name(location: Any) -> str | None:
 
 def paper_from_record(obj: Any, source: str, n: int) -> ParsedPaper | None:
     if not isinstance(obj, dict):
-        raise ParseError("work is not an object", source=source, format=NAME, record=n, expected="an OpenAlex work object")
+        raise ParseError(
+            "work is not an object", source=source, format=NAME, record=n, expected="an OpenAlex work object"
+        )
     title = R.clean(obj.get("title") or obj.get("display_name"))
     abstract = R.clean(rebuild_abstract(obj.get("abstract_inverted_index")) or obj.get("abstract"))
     if not title and not abstract:
@@ -93,12 +97,16 @@ def paper_from_record(obj: Any, source: str, n: int) -> ParsedPaper | None:
     orgs: set[str] = set()
     authorships = obj.get("authorships") or []
     if not isinstance(authorships, list):
-        raise ParseError("authorships is not a list", source=source, format=NAME, record=n, expected="a list of authorships")
+        raise ParseError(
+            "authorships is not a list", source=source, format=NAME, record=n, expected="a list of authorships"
+        )
     for a in authorships:
         if not isinstance(a, dict):
             continue
         who: dict[str, Any] = a["author"] if isinstance(a.get("author"), dict) else {}
-        insts = [n for n in (R.clean(i.get("display_name")) for i in a.get("institutions") or [] if isinstance(i, dict)) if n]
+        insts = [
+            n for n in (R.clean(i.get("display_name")) for i in a.get("institutions") or [] if isinstance(i, dict)) if n
+        ]
         orgs.update(insts)
         raw_name = R.clean(a.get("raw_author_name"))
         pa = R.author(who.get("display_name") or raw_name, orcid_value=who.get("orcid"), affiliations=insts)
@@ -140,15 +148,7 @@ def parse_line(raw: bytes | str, source: str, line: int) -> ParsedPaper | None:
 
 
 def parse(text: str, source: str, errors: list[ParseError] | None = None) -> ParsedProfile:
-    papers = []
-    for n, obj in R.json_records(text, source, NAME, errors):
-        try:
-            paper = paper_from_record(obj, source, n)
-        except ParseError as exc:
-            if errors is None:
-                raise
-            errors.append(exc)
-            continue
-        if paper:
-            papers.append(paper)
+    papers = R.collect_papers(
+        R.json_records(text, source, NAME, errors), lambda o, n: paper_from_record(o, source, n), errors
+    )
     return ParsedProfile(source=source, format=NAME, papers=papers)

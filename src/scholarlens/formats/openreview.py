@@ -26,8 +26,11 @@ _EPRINT = re.compile(r"eprint\s*=\s*[{\"]?\s*([^},\"\s]+)", re.IGNORECASE)
 
 
 def _is_note(obj: Any) -> bool:
-    return isinstance(obj, dict) and isinstance(obj.get("content"), dict) and "title" in obj["content"] and (
-        "forum" in obj or "invitation" in obj or "invitations" in obj or "cdate" in obj or "id" in obj
+    return (
+        isinstance(obj, dict)
+        and isinstance(obj.get("content"), dict)
+        and "title" in obj["content"]
+        and ("forum" in obj or "invitation" in obj or "invitations" in obj or "cdate" in obj or "id" in obj)
     )
 
 
@@ -60,7 +63,13 @@ def _value(content: dict[str, Any], key: str) -> Any:
 
 def paper_from_note(obj: Any, source: str, n: int, fmt: str = SUBMISSIONS) -> ParsedPaper | None:
     if not _is_note(obj):
-        raise ParseError("not an OpenReview note", source=source, format=fmt, record=n, expected="an object with 'id' and 'content.title'")
+        raise ParseError(
+            "not an OpenReview note",
+            source=source,
+            format=fmt,
+            record=n,
+            expected="an object with 'id' and 'content.title'",
+        )
     content = obj["content"]
     title, abstract = R.clean(_value(content, "title")), R.clean(_value(content, "abstract"))
     if not title and not abstract:
@@ -119,17 +128,9 @@ def parse_line(raw: bytes | str, source: str, line: int) -> ParsedPaper | None:
 
 
 def _parse(text: str, source: str, fmt: str, errors: list[ParseError] | None) -> list[ParsedPaper]:
-    papers = []
-    for n, obj in R.json_records(text, source, fmt, errors):
-        try:
-            paper = paper_from_note(obj, source, n, fmt)
-        except ParseError as exc:
-            if errors is None:
-                raise
-            errors.append(exc)
-            continue
-        if paper:
-            papers.append(paper)
+    papers = R.collect_papers(
+        R.json_records(text, source, fmt, errors), lambda o, n: paper_from_note(o, source, n, fmt), errors
+    )
     return papers
 
 

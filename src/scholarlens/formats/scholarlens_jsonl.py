@@ -17,7 +17,12 @@ NAME = "scholarlens-jsonl"
 
 
 def _is_export(obj: Any) -> bool:
-    return isinstance(obj, dict) and "paper_id" in obj and isinstance(obj.get("identifiers"), dict) and "authors_complete" in obj
+    return (
+        isinstance(obj, dict)
+        and "paper_id" in obj
+        and isinstance(obj.get("identifiers"), dict)
+        and "authors_complete" in obj
+    )
 
 
 def sniff(text: str, source: str) -> float:
@@ -26,9 +31,17 @@ def sniff(text: str, source: str) -> float:
 
 def paper_from_record(obj: Any, source: str, line: int) -> ParsedPaper | None:
     if not _is_export(obj):
-        raise ParseError("not a ScholarLens export record", source=source, format=NAME, line=line, expected="paper_id, identifiers, authors")
+        raise ParseError(
+            "not a ScholarLens export record",
+            source=source,
+            format=NAME,
+            line=line,
+            expected="paper_id, identifiers, authors",
+        )
     if not isinstance(obj.get("authors"), list):
-        raise ParseError("authors is not a list", source=source, format=NAME, line=line, expected="a list of {name, orcid}")
+        raise ParseError(
+            "authors is not a list", source=source, format=NAME, line=line, expected="a list of {name, orcid}"
+        )
     title, abstract = R.clean(obj.get("title")), R.clean(obj.get("abstract"))
     if not title and not abstract:
         return None
@@ -64,15 +77,7 @@ def parse_line(raw: bytes | str, source: str, line: int) -> ParsedPaper | None:
 
 
 def parse(text: str, source: str, errors: list[ParseError] | None = None) -> ParsedProfile:
-    papers = []
-    for line, obj in R.json_records(text, source, NAME, errors):
-        try:
-            paper = paper_from_record(obj, source, line)
-        except ParseError as exc:
-            if errors is None:
-                raise
-            errors.append(exc)
-            continue
-        if paper:
-            papers.append(paper)
+    papers = R.collect_papers(
+        R.json_records(text, source, NAME, errors), lambda o, n: paper_from_record(o, source, n), errors
+    )
     return ParsedProfile(source=source, format=NAME, papers=papers)
