@@ -15,8 +15,8 @@ from .errors import (
     StoreError,
     UnknownFormatError,
 )
-from .formats import FORMATS, parse_file, parse_text
 from .expertise import affinity_scores, find_experts, suggest_reviewers
+from .formats import FORMATS, parse_file, parse_text
 from .identity import whois
 from .kb import KnowledgeBase
 from .researchers import person_view, similar_people

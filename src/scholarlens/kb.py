@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from .errors import NotFoundError
-from .text import fold
 from .ingest import FileReport, IngestReport, Progress, ingest_paths
 from .stores import Store, open_store
+from .text import fold
 
 
 class KnowledgeBase:

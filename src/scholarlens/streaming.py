@@ -46,7 +46,13 @@ from .models import ParsedAuthor, ParsedPaper
 from .names import family_key
 from .papers import MIN_TITLE_KEY, RecordKeys
 from .stores import Store
-from .text import FINGERPRINT_CHARS, HEAD_KEY_CHARS, content_hash, same_abstract, strip_abstract_prefix
+from .text import (
+    FINGERPRINT_CHARS,
+    HEAD_KEY_CHARS,
+    content_hash,
+    same_abstract,
+    strip_abstract_prefix,
+)
 
 log = logging.getLogger("scholarlens")
 
