@@ -263,7 +263,7 @@ def ingest_paths(
                     fr.profile_id, fr.records, fr.complete = row["profile_id"], int(row["records"]), False
                 if skip_bad:
                     rejects.add(exc if isinstance(exc, ParseError) else str(exc), str(path.resolve()))
-                log.warning("%s", exc)
+                log.info("failed: %s", exc)  # reported in the FileReport; front ends show it
             report.files.append(fr)
             if on_file:
                 on_file(fr)
