@@ -32,7 +32,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "out"
-CORPUS = Path(os.environ.get("SCHOLARLENS_CORPUS", "/work/shared/benchmarks/goldstandard/papers"))
+CORPUS = Path(os.environ.get("SCHOLARLENS_CORPUS", Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "goldstandard" / "papers"))
 CATEGORIES = (
     ["cs.LG"] * 12 + ["cs.CV"] * 10 + ["cs.CL"] * 8 + ["cs.AI"] * 5 + ["stat.ML"] * 4 + ["cs.RO", "cs.CR", "cs.IR", "cs.NE", "cs.DS"] * 2
     + ["hep-th", "hep-ph", "quant-ph", "astro-ph.GA", "astro-ph.CO", "cond-mat.mes-hall", "cond-mat.str-el", "gr-qc", "math.CO",

@@ -29,7 +29,8 @@ from scholarlens.identity import whois  # noqa: E402
 from scholarlens.kb import KnowledgeBase  # noqa: E402
 from scholarlens.names import names_compatible  # noqa: E402
 
-SHARED = Path("/work/shared/benchmarks")
+# The shared benchmarks folder sits beside the repository (../shared/benchmarks).
+SHARED = Path(os.environ.get("SCHOLARLENS_BENCHMARKS", Path(__file__).resolve().parents[2] / "shared" / "benchmarks"))
 
 
 def is_right(result: dict, truth: str) -> bool:
