@@ -38,8 +38,22 @@ def add_alias(store: Store, person_id: int, alias: str, kind: str) -> None:
 
 
 def resolve(store: Store, author: ParsedAuthor) -> int:
-    """The person id for an author entry, creating the person if new."""
-    pid = find_person(store, author.name)
+    """The person id for an author entry, creating the person if new.
+
+    An ORCID decides first (as on the streaming path): the same name with a different ORCID
+    is another person.
+    """
+    okey = f"orcid:{author.orcid.strip().lower()}" if author.orcid else None
+    pid = None
+    if okey:
+        row = store.one("SELECT person_id FROM person_aliases WHERE key = ? ORDER BY person_id LIMIT 1", (okey,))
+        pid = int(row["person_id"]) if row else None
+    if pid is None:
+        pid = find_person(store, author.name)
+        if pid is not None and okey:
+            other = store.one("SELECT alias FROM person_aliases WHERE person_id = ? AND kind = 'orcid'", (pid,))
+            if other is not None and other["alias"] != okey:
+                pid = None  # same name, another ORCID: another person
     if pid is None:
         pid = int(
             store.scalar(
@@ -53,6 +67,11 @@ def resolve(store: Store, author: ParsedAuthor) -> int:
         refresh_name(store, pid)
     if author.raw and author.raw != author.name:
         add_alias(store, pid, author.raw, "raw")
+    if okey:
+        store.execute(
+            "INSERT INTO person_aliases (person_id, alias, key, kind) VALUES (?, ?, ?, 'orcid') ON CONFLICT DO NOTHING",
+            (pid, okey, okey),
+        )
     return pid
 
 

@@ -32,3 +32,27 @@ def test_doi_match_merges_records_with_different_titles(tmp_path):
     with KnowledgeBase(tmp_path / "kb.db") as kb:
         assert kb.ingest([a, b]).ok
         assert kb.count("papers") == 1
+
+
+def test_orcid_decides_person_identity_on_the_profile_path(kb, tmp_path):
+    """Two BibTeX-free CSL files: same name, different ORCIDs → two people; same ORCID → one."""
+    import json
+
+    def item(title, orcid):
+        return {
+            "type": "article-journal",
+            "title": title,
+            "issued": {"date-parts": [[2020]]},
+            "author": [{"given": "Wei", "family": "Zhang", "ORCID": orcid}, {"given": "Ann", "family": "Lee"}],
+        }
+
+    a = tmp_path / "a.json"
+    a.write_text(json.dumps([item("A study of owls at night in the forest", "0000-0001-0000-0001")]))
+    b = tmp_path / "b.json"
+    b.write_text(json.dumps([item("A study of terns over the northern ocean", "0000-0002-0000-0002")]))
+    c = tmp_path / "c.json"
+    c.write_text(json.dumps([item("A study of herons along slow rivers", "0000-0001-0000-0001")]))
+    report = kb.ingest([a, b, c])
+    assert report.ok, report.to_dict()
+    zhangs = [p for p in kb.people(q="Zhang") if p["name"] == "Wei Zhang"]
+    assert sorted(p["papers"] for p in zhangs) == [1, 2]
