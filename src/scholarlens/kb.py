@@ -51,6 +51,17 @@ class KnowledgeBase:
         skip = {str(Path(own + suffix).resolve()) for suffix in ("", "-wal", "-shm", "-journal")} if own and own != ":memory:" else set()
         return ingest_paths(self.store, paths, format=format, progress=progress, on_file=on_file, skip=skip, **options)
 
+    def remove_profile(self, ref: str) -> dict[str, Any]:
+        """Remove a profile in one transaction: its sources go, papers only it provided go,
+        papers it shared are recomputed from their other sources, owners are re-resolved."""
+        from .streaming import replace_profile
+
+        pid = self.resolve_profile_id(ref)
+        before = self.count("papers")
+        with self.store.transaction():
+            replace_profile(self.store, pid)
+        return {"removed": pid, "papers_removed": before - self.count("papers"), "papers": self.count("papers")}
+
     # -- reading -------------------------------------------------------------------------
     def _authors(self, paper_ids: list[int]) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {p: [] for p in paper_ids}

@@ -71,3 +71,18 @@ def test_directory_holding_the_database_skips_the_database_files(tmp_path):
     with KnowledgeBase(tmp_path / "kb.db") as kb:
         report = kb.ingest([tmp_path])
     assert [f.source.rsplit("/", 1)[-1] for f in report.files] == ["a.txt"]
+
+
+def test_removing_a_profile_restores_the_knowledge_base_without_it(tmp_path):
+    from scholarlens.kb import KnowledgeBase
+
+    from ..conftest import SEEDS
+
+    with KnowledgeBase(tmp_path / "all.db") as full, KnowledgeBase(tmp_path / "some.db") as some:
+        full.ingest(SEEDS)
+        some.ingest([s for s in SEEDS if not s.name.startswith("001")])
+        out = full.remove_profile("001")
+        assert out["papers"] == some.count("papers") and out["papers_removed"] > 0
+        titles = sorted((p["title"] or "", len(p["authors"]), len(p["profiles"])) for p in full.papers())
+        assert titles == sorted((p["title"] or "", len(p["authors"]), len(p["profiles"])) for p in some.papers())
+        assert not full.find_people("Joaquin Quiñonero Candela")

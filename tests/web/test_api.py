@@ -221,3 +221,22 @@ def test_a_failed_file_is_reported_not_raised(writer: TestClient) -> None:
     assert job["status"] == "done"
     assert job["report"]["files"][0]["status"] == "failed"
 
+
+
+def test_delete_profile_needs_write_permission_then_removes_it(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from scholarlens.kb import KnowledgeBase
+    from scholarlens.web.app import create_app
+
+    from ..conftest import SEEDS
+
+    kb = KnowledgeBase(tmp_path / "w.db")
+    kb.ingest(SEEDS[:2])
+    with TestClient(create_app(kb, allow_writes=False)) as client:
+        refused = client.delete("/api/profiles/001")
+        assert refused.status_code in (401, 403)
+    with TestClient(create_app(kb, allow_writes=True)) as client:
+        ok = client.delete("/api/profiles/001")
+        assert ok.status_code == 200 and ok.json()["papers"] == 10
+        assert client.get("/api/profiles/001").status_code == 404

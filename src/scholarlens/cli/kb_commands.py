@@ -184,3 +184,17 @@ def summary(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> No
         owner = f"{p['owner']} ({p['confidence']:.2f}, {p['owner_status']})" if p["owner"] else f"[yellow]{p['owner_status']}[/]"
         table.add_row(p["id"], p["source"], p["format"], declared, owner, str(p["papers"]))
     console.print(table)
+
+
+@app.command()
+@guarded
+def remove(
+    profile_id: str = typer.Argument(..., help="A profile id (or unique prefix, or file name)."),
+    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
+) -> None:
+    """Remove a profile: papers only it provided go, shared papers are recomputed."""
+    result = open_kb().remove_profile(profile_id)
+    if as_json:
+        print_json(result)
+    else:
+        console.print(f"removed profile {result['removed']}: {result['papers_removed']} papers went, {result['papers']} remain")

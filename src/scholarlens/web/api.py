@@ -225,6 +225,14 @@ def ingest(
     return JSONResponse(job.to_dict(), status_code=202, headers={"Location": location})
 
 
+@router.delete("/profiles/{ref}", summary="Remove a profile and the papers only it provided (a write)")
+def remove_profile(request: Request, ref: str) -> dict[str, Any]:
+    ctx = ctx_of(request)
+    ctx.guard.check(request.headers, dict(request.cookies))
+    with CORE_LOCK:
+        return ctx.kb.remove_profile(ref)
+
+
 @router.get("/jobs", summary="Recent ingest jobs, newest first")
 def jobs(request: Request) -> list[dict[str, Any]]:
     return [j.to_dict() for j in ctx_of(request).jobs.recent()]
