@@ -143,16 +143,13 @@ def embed_cached(
     hashes = [text_hash(t) for t in texts]
     found: dict[str, np.ndarray] = {}
     if store is not None:
-        unique = sorted(set(hashes))
-        for i in range(0, len(unique), 500):
-            chunk = unique[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in store.query(
-                f"SELECT text_hash, dim, vector FROM embeddings WHERE model_id = ? AND text_hash IN ({marks})",
-                (encoder.model_id, *chunk),
-            ):
-                if r["dim"] == encoder.dim:
-                    found[r["text_hash"]] = np.frombuffer(r["vector"], dtype=np.float32)
+        for r in store.query_in(
+            "SELECT text_hash, dim, vector FROM embeddings WHERE model_id = ? AND text_hash IN ({marks})",
+            sorted(set(hashes)),
+            (encoder.model_id,),
+        ):
+            if r["dim"] == encoder.dim:
+                found[r["text_hash"]] = np.frombuffer(r["vector"], dtype=np.float32)
     todo: dict[str, str] = {}
     for h, t in zip(hashes, texts, strict=True):
         if h not in found and h not in todo:

@@ -251,12 +251,10 @@ def conflicts(kb: KnowledgeBase, authors: Sequence[str]) -> dict[int, dict[str, 
             out[p["id"]] = {"reason": "author", "with": [name]}
     if not author_ids:
         return out
-    ids = list(author_ids)
-    marks = ",".join("?" * len(ids))
-    rows = kb.store.query(
-        f"SELECT DISTINCT a.person_id, b.person_id AS author FROM authorships a JOIN authorships b ON a.paper_id = b.paper_id "
-        f"WHERE b.person_id IN ({marks}) AND a.person_id <> b.person_id",
-        tuple(ids),
+    rows = kb.store.query_in(
+        "SELECT DISTINCT a.person_id, b.person_id AS author FROM authorships a JOIN authorships b ON a.paper_id = b.paper_id "
+        "WHERE b.person_id IN ({marks}) AND a.person_id <> b.person_id",
+        list(author_ids),
     )
     for r in rows:
         if r["person_id"] in author_ids:

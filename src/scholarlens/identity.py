@@ -133,26 +133,15 @@ def stored_profile(store: Store, profile_id: str) -> tuple[ParsedProfile, set[st
 
 # -- ranking ---------------------------------------------------------------------------------
 def _totals(store: Store, ids: list[int]) -> dict[int, int]:
-    out: dict[int, int] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for r in store.query(
-            f"SELECT person_id, COUNT(DISTINCT paper_id) AS n FROM authorships WHERE person_id IN ({marks}) GROUP BY person_id",
-            tuple(chunk),
-        ):
-            out[r["person_id"]] = int(r["n"])
-    return out
+    rows = store.query_in(
+        "SELECT person_id, COUNT(DISTINCT paper_id) AS n FROM authorships WHERE person_id IN ({marks}) GROUP BY person_id",
+        ids,
+    )
+    return {r["person_id"]: int(r["n"]) for r in rows}
 
 
 def _names(store: Store, ids: list[int]) -> dict[int, str]:
-    out: dict[int, str] = {}
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for r in store.query(f"SELECT id, name FROM people WHERE id IN ({marks})", tuple(chunk)):
-            out[r["id"]] = r["name"]
-    return out
+    return {r["id"]: r["name"] for r in store.query_in("SELECT id, name FROM people WHERE id IN ({marks})", ids)}
 
 
 def _explained(c: Candidate, authored: list[PaperEvidence]) -> float:

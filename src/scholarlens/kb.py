@@ -65,32 +65,26 @@ class KnowledgeBase:
     # -- reading -------------------------------------------------------------------------
     def _authors(self, paper_ids: list[int]) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {p: [] for p in paper_ids}
-        for i in range(0, len(paper_ids), 500):
-            chunk = paper_ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in self.store.query(
-                f"SELECT a.paper_id, p.name FROM authorships a JOIN people p ON p.id = a.person_id "
-                f"WHERE a.paper_id IN ({marks}) ORDER BY a.paper_id, a.position",
-                tuple(chunk),
-            ):
-                out[r["paper_id"]].append(r["name"])
+        for r in self.store.query_in(
+            "SELECT a.paper_id, p.name FROM authorships a JOIN people p ON p.id = a.person_id "
+            "WHERE a.paper_id IN ({marks}) ORDER BY a.paper_id, a.position",
+            paper_ids,
+        ):
+            out[r["paper_id"]].append(r["name"])
         return out
 
     def _paper_rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         ids = [r["id"] for r in rows]
         authors = self._authors(ids)
         srcs: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for r in self.store.query(
-                f"SELECT s.paper_id, s.profile_id, s.line, p.source, p.format FROM paper_sources s "
-                f"JOIN profiles p ON p.id = s.profile_id WHERE s.paper_id IN ({marks}) ORDER BY s.profile_id, s.ordinal",
-                tuple(chunk),
-            ):
-                srcs[r["paper_id"]].append(
-                    {"profile_id": r["profile_id"], "source": r["source"], "format": r["format"], "line": r["line"]}
-                )
+        for r in self.store.query_in(
+            "SELECT s.paper_id, s.profile_id, s.line, p.source, p.format FROM paper_sources s "
+            "JOIN profiles p ON p.id = s.profile_id WHERE s.paper_id IN ({marks}) ORDER BY s.profile_id, s.ordinal",
+            ids,
+        ):
+            srcs[r["paper_id"]].append(
+                {"profile_id": r["profile_id"], "source": r["source"], "format": r["format"], "line": r["line"]}
+            )
         out = []
         for r in rows:
             profiles = sorted({s["profile_id"] for s in srcs[r["id"]]})
@@ -223,13 +217,10 @@ class KnowledgeBase:
         rows = self.store.query(sql, params)
         aliases: dict[int, list[dict[str, Any]]] = {}
         ids = [r["id"] for r in rows]
-        for i in range(0, len(ids), 500):
-            chunk = ids[i : i + 500]
-            marks = ",".join("?" * len(chunk))
-            for a in self.store.query(
-                f"SELECT person_id, alias, kind FROM person_aliases WHERE person_id IN ({marks}) ORDER BY alias", tuple(chunk)
-            ):
-                aliases.setdefault(a["person_id"], []).append({"alias": a["alias"], "kind": a["kind"]})
+        for a in self.store.query_in(
+            "SELECT person_id, alias, kind FROM person_aliases WHERE person_id IN ({marks}) ORDER BY alias", ids
+        ):
+            aliases.setdefault(a["person_id"], []).append({"alias": a["alias"], "kind": a["kind"]})
         return [
             {
                 "id": r["id"],

@@ -147,10 +147,9 @@ def _coauthors(store: Store, person_id: int) -> tuple[set[int], set[int]]:
     papers = {r["paper_id"] for r in store.query("SELECT paper_id FROM authorships WHERE person_id = ?", (person_id,))}
     if not papers:
         return papers, set()
-    marks = ",".join("?" * len(papers))
     co = {
         r["person_id"]
-        for r in store.query(f"SELECT DISTINCT person_id FROM authorships WHERE paper_id IN ({marks})", tuple(papers))
+        for r in store.query_in("SELECT DISTINCT person_id FROM authorships WHERE paper_id IN ({marks})", sorted(papers))
     }
     co.discard(person_id)
     return papers, co

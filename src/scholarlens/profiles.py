@@ -82,15 +82,9 @@ def profiles_touching(store: Store, paper_ids: set[int]) -> list[str]:
     """Person profiles that include any of these papers."""
     if not paper_ids:
         return []
-    out: set[str] = set()
-    ids = sorted(paper_ids)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        marks = ",".join("?" * len(chunk))
-        for r in store.query(
-            f"SELECT DISTINCT s.profile_id FROM paper_sources s JOIN profiles p ON p.id = s.profile_id "
-            f"WHERE p.kind = 'person' AND s.paper_id IN ({marks})",
-            tuple(chunk),
-        ):
-            out.add(r["profile_id"])
-    return sorted(out)
+    rows = store.query_in(
+        "SELECT DISTINCT s.profile_id FROM paper_sources s JOIN profiles p ON p.id = s.profile_id "
+        "WHERE p.kind = 'person' AND s.paper_id IN ({marks})",
+        sorted(paper_ids),
+    )
+    return sorted({r["profile_id"] for r in rows})

@@ -67,6 +67,15 @@ class Store(ABC):
         cols = [d[0] for d in cur.description or ()]
         return [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
 
+    def query_in(self, sql: str, values: Sequence[Any], params: Sequence[Any] = (), chunk: int = 500) -> list[Row]:
+        """Rows of ``sql`` whose ``{marks}`` is filled with placeholders for ``values``,
+        run in chunks (bounded parameter counts); ``params`` come before the values."""
+        rows: list[Row] = []
+        for i in range(0, len(values), chunk):
+            part = list(values[i : i + chunk])
+            rows.extend(self.query(sql.format(marks=",".join("?" * len(part))), (*params, *part)))
+        return rows
+
     def one(self, sql: str, params: Sequence[Any] = ()) -> Row | None:
         rows = self.query(sql, params)
         return rows[0] if rows else None
