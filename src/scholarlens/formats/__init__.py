@@ -8,16 +8,13 @@ Auto-detection, the CLI's ``--format`` choices, the docs and the tests all read
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import inspect
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from ..errors import InputError, ParseError, UnknownFormatError
+from ..errors import ParseError, UnknownFormatError
 from ..models import ParsedPaper, ParsedProfile
 from . import (
     abstracts,
@@ -32,7 +29,7 @@ from . import (
     scholarlens_jsonl,
     semantic_scholar,
 )
-from ._io import decode_bytes
+from ._io import read_file
 
 SniffFn = Callable[[str, str], float]
 ParseFn = Callable[[str, str], ParsedProfile]
@@ -187,22 +184,6 @@ def parse_text(text: str, source: str, format: str | None = None, errors: list[P
     if not profile.papers:
         raise ParseError("no papers found", source=source, format=fmt.name, expected="at least one paper record")
     return profile
-
-
-def read_file(path: str | Path) -> tuple[str, str]:
-    """Text of a file (gzip, BOM, CRLF and encoding handled) and the SHA-256 of its bytes."""
-    p = Path(path)
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"{p}: cannot read ({exc.strerror or exc})") from exc
-    digest = hashlib.sha256(data).hexdigest()
-    if data[:2] == b"\x1f\x8b":
-        try:
-            data = gzip.decompress(data)
-        except (EOFError, OSError, zlib.error) as exc:
-            raise ParseError(f"corrupt or truncated gzip ({exc})", source=str(p), expected="a complete gzip stream") from exc
-    return decode_bytes(data, str(p)), digest
 
 
 def parse_file(path: str | Path, format: str | None = None, errors: list[ParseError] | None = None) -> ParsedProfile:

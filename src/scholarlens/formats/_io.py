@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import zlib
 from pathlib import Path
 
-from ..errors import InputError
+from ..errors import InputError, ParseError
 
 
 def decode_bytes(data: bytes, source: str) -> str:
@@ -20,14 +22,20 @@ def decode_bytes(data: bytes, source: str) -> str:
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
-def read_text(path: str | Path) -> tuple[str, str]:
-    """Text of a file with normalised newlines, and the SHA-256 of its bytes."""
+def read_file(path: str | Path) -> tuple[str, str]:
+    """Text of a file (gzip, BOM, CRLF and encoding handled) and the SHA-256 of its bytes."""
     p = Path(path)
     try:
         data = p.read_bytes()
     except OSError as exc:
         raise InputError(f"{p}: cannot read ({exc.strerror or exc})") from exc
-    return decode_bytes(data, str(p)), hashlib.sha256(data).hexdigest()
+    digest = hashlib.sha256(data).hexdigest()
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (EOFError, OSError, zlib.error) as exc:
+            raise ParseError(f"corrupt or truncated gzip ({exc})", source=str(p), expected="a complete gzip stream") from exc
+    return decode_bytes(data, str(p)), digest
 
 
 def numbered_lines(text: str) -> list[tuple[int, str]]:
