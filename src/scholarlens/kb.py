@@ -155,9 +155,20 @@ class KnowledgeBase:
         "FROM profiles pr LEFT JOIN people pe ON pe.id = pr.owner_person_id"
     )
 
-    def profiles(self) -> list[dict[str, Any]]:
-        """Every ingested profile with its owner, in source order."""
-        return [self._profile_dict(r) for r in self.store.query(self._PROFILE_SQL + " ORDER BY pr.source")]
+    def profiles(self, q: str | None = None) -> list[dict[str, Any]]:
+        """Every ingested profile with its owner, in source order; ``q`` keeps those whose
+        declared name, owner name or source contains it (case-insensitive)."""
+        items = [self._profile_dict(r) for r in self.store.query(self._PROFILE_SQL + " ORDER BY pr.source")]
+        if not q:
+            return items
+        needle = q.lower()
+        return [
+            p
+            for p in items
+            if needle in (p["declared_name"] or "").lower()
+            or needle in ((p["owner"] or {}).get("name") or "").lower()
+            or needle in p["source"].lower()
+        ]
 
     def resolve_profile_id(self, ref: str) -> str:
         ref = ref.strip()

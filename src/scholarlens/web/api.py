@@ -100,16 +100,7 @@ def list_formats() -> list[dict[str, str]]:
 
 @router.get("/profiles", summary="Ingested profiles with their owners")
 def profiles(request: Request, limit: Limit = 50, offset: Offset = 0, q: SearchQ = None) -> dict[str, Any]:
-    items = ctx_of(request).kb.profiles()
-    if q:
-        needle = q.lower()
-        items = [
-            p
-            for p in items
-            if needle in (p["declared_name"] or "").lower()
-            or needle in ((p["owner"] or {}).get("name") or "").lower()
-            or needle in p["source"].lower()
-        ]
+    items = ctx_of(request).kb.profiles(q=q)
     return page(items[offset : offset + limit + 1], limit, offset, len(items))
 
 

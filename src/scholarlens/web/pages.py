@@ -183,16 +183,7 @@ def paper(request: Request, paper_id: int) -> Response:
 @router.get("/profiles", response_class=HTMLResponse)
 def profiles(request: Request, q: Annotated[str, Query(max_length=500)] = "", offset: Annotated[int, Query(ge=0)] = 0) -> Response:
     ctx = ctx_of(request)
-    items = ctx.kb.profiles()
-    if q:
-        needle = q.lower()
-        items = [
-            p
-            for p in items
-            if needle in (p["declared_name"] or "").lower()
-            or needle in ((p["owner"] or {}).get("name") or "").lower()
-            or needle in p["source"].lower()
-        ]
+    items = ctx.kb.profiles(q=q or None)
     total = len(items)
     window = items[offset : offset + PAGE + 1]
     return ctx.render(request, "profiles.html", q=q, items=window[:PAGE], pg=_pager(offset, PAGE, len(window), total))
