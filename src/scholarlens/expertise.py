@@ -222,14 +222,24 @@ def find_experts(
     query = check_query(query)
     _check_limit(limit)
     m = get_method(method)
+    result = _rank_text(kb, query, m, encoder, progress)
+    if result is None:
+        return []
+    pool, ranked = result
+    return _results(pool, ranked, m, limit)
+
+
+def _rank_text(
+    kb: KnowledgeBase, text: str, m: Method, encoder: Encoder | None, progress: Progress | None
+) -> tuple[Pool, list[tuple[Any, float, list[dict[str, Any]]]]] | None:
+    """The knowledge base's people ranked for one text (None when nobody has papers)."""
     enc = encoder or get_encoder()
     pool = _kb_pool(kb)
     if not pool.people:
-        return []
+        return None
     vectors = _kb_vectors(kb, pool, enc, progress)
-    qv = enc.encode([query]) if m.dense else np.zeros((1, enc.dim), dtype=np.float32)
-    sims = _similarities(pool, vectors, [query], qv, m)
-    return _results(pool, _rank(pool, sims, m)[0], m, limit)
+    qv = enc.encode([text]) if m.dense else np.zeros((1, enc.dim), dtype=np.float32)
+    return pool, _rank(pool, _similarities(pool, vectors, [text], qv, m), m)[0]
 
 
 def _submission(paper: str | ParsedPaper) -> tuple[str, list[str]]:
@@ -290,13 +300,10 @@ def suggest_reviewers(
     names = [a for a in (authors if authors is not None else paper_authors) if a and a.strip()]
     coi = conflicts(kb, names)
     m = get_method(method)
-    enc = encoder or get_encoder()
-    pool = _kb_pool(kb)
-    if not pool.people:
+    result = _rank_text(kb, text, m, encoder, progress)
+    if result is None:
         return []
-    vectors = _kb_vectors(kb, pool, enc, progress)
-    qv = enc.encode([text]) if m.dense else np.zeros((1, enc.dim), dtype=np.float32)
-    ranked = _rank(pool, _similarities(pool, vectors, [text], qv, m), m)[0]
+    pool, ranked = result
     if exclude_conflicts:
         ranked = [r for r in ranked if r[0] not in coi]
     out = _results(pool, ranked, m, limit)
