@@ -11,7 +11,7 @@ from typing import Any
 import orjson
 
 from ..errors import ParseError
-from ..models import ParsedAuthor, ParsedPaper
+from ..models import ParsedAuthor, ParsedPaper, ParsedProfile
 from ..text import clean_text
 
 # ASCII text that ftfy changes beyond white space: control characters, HTML entities.
@@ -228,6 +228,22 @@ def author(name: Any, given: Any = None, family: Any = None, orcid_value: Any = 
         orcid=orcid(orcid_value),
         affiliations=[a for a in (affiliations or []) if a],
     )
+
+
+def json_parsers(
+    fmt: str, build: Callable[[Any, str, int], ParsedPaper | None]
+) -> tuple[Callable[[bytes | str, str, int], ParsedPaper | None], Callable[..., ParsedProfile]]:
+    """``(parse_line, parse)`` for a format of JSON records built by ``build(obj, source, n)``:
+    one line for the streaming hook, and a whole document or JSON-lines file."""
+
+    def parse_line(raw: bytes | str, source: str, line: int) -> ParsedPaper | None:
+        return build(json_line(raw, source, line, fmt), source, line)
+
+    def parse(text: str, source: str, errors: list[ParseError] | None = None) -> ParsedProfile:
+        pairs = json_records(text, source, fmt, errors)
+        return ParsedProfile(source=source, format=fmt, papers=collect_papers(pairs, lambda o, n: build(o, source, n), errors))
+
+    return parse_line, parse
 
 
 def collect_papers(

@@ -20,7 +20,7 @@ import re
 from typing import Any
 
 from ..errors import ParseError
-from ..models import ParsedAuthor, ParsedPaper, ParsedProfile
+from ..models import ParsedAuthor, ParsedPaper
 from . import _records as R
 
 NAME = "arxiv-snapshot"
@@ -124,13 +124,5 @@ def paper_from_record(obj: Any, source: str, line: int) -> ParsedPaper | None:
     )
 
 
-def parse_line(raw: bytes | str, source: str, line: int) -> ParsedPaper | None:
-    """One line of the snapshot (the streaming hook)."""
-    return paper_from_record(R.json_line(raw, source, line, NAME), source, line)
-
-
-def parse(text: str, source: str, errors: list[ParseError] | None = None) -> ParsedProfile:
-    papers = R.collect_papers(
-        R.json_records(text, source, NAME, errors), lambda o, n: paper_from_record(o, source, n), errors
-    )
-    return ParsedProfile(source=source, format=NAME, papers=papers)
+#: The streaming hook (one line) and the whole-file parser.
+parse_line, parse = R.json_parsers(NAME, paper_from_record)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ParseError
-from ..models import ParsedPaper, ParsedProfile
+from ..models import ParsedPaper
 from . import _records as R
 
 NAME = "openalex"
@@ -143,12 +143,5 @@ def paper_from_record(obj: Any, source: str, n: int) -> ParsedPaper | None:
     )
 
 
-def parse_line(raw: bytes | str, source: str, line: int) -> ParsedPaper | None:
-    return paper_from_record(R.json_line(raw, source, line, NAME), source, line)
-
-
-def parse(text: str, source: str, errors: list[ParseError] | None = None) -> ParsedProfile:
-    papers = R.collect_papers(
-        R.json_records(text, source, NAME, errors), lambda o, n: paper_from_record(o, source, n), errors
-    )
-    return ParsedProfile(source=source, format=NAME, papers=papers)
+#: The streaming hook (one line) and the whole-file parser.
+parse_line, parse = R.json_parsers(NAME, paper_from_record)
