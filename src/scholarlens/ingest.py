@@ -161,9 +161,11 @@ def store_profile(store: Store, parsed: ParsedProfile, progress: Progress | None
             families |= {family_key(a.name) for a in canon.authors}
         people_mod.merge_by_evidence(store, families)
         people_mod.collect_orphans(store)
-        for profile_id in profiles_mod.profiles_touching(store, touched | {0}) + [pid]:
-            if kind == "person" or profile_id != pid:
-                profiles_mod.resolve_owner(store, profile_id)
+        owners = set(profiles_mod.profiles_touching(store, touched))  # person profiles only
+        if kind == "person":
+            owners.add(pid)  # even with no papers left, its owner is worked out (as unknown)
+        for profile_id in sorted(owners):
+            profiles_mod.resolve_owner(store, profile_id)
     return report
 
 
