@@ -26,12 +26,20 @@ FINGERPRINT_CHARS = 512
 
 
 def clean_text(text: str | None) -> str:
-    """Repair ordinary mojibake (ftfy), NFC-normalise and collapse white space."""
+    """Repair ordinary mojibake (ftfy), NFC-normalise and collapse white space.
+
+    Repeated until nothing changes: collapsing white space can itself make text that ftfy
+    reads as mojibake (``à¢\r0`` → ``à¢ 0``), and the result must be stable (idempotent).
+    """
     if not text:
         return ""
-    fixed = ftfy.fix_text(text, normalization="NFC")
-    # ftfy maps NEL/NBSP-like controls to spaces; collapse all runs of white space.
-    return _WS.sub(" ", fixed).strip()
+    text = _WS.sub(" ", text).strip()
+    for _ in range(4):
+        fixed = _WS.sub(" ", ftfy.fix_text(text, normalization="NFC")).strip()
+        if fixed == text:
+            break
+        text = fixed
+    return text
 
 
 def fold(text: str) -> str:

@@ -41,15 +41,18 @@ def clean(text: Any) -> str | None:
         return None
     if not isinstance(text, str):
         text = str(text)
+    text = " ".join(text.split())  # as clean_text does first: markers are judged on this
     if text.isascii():
-        out = " ".join(text.split()) if _ASCII_SUSPECT.search(text) is None else clean_text(text)
+        out = text if _ASCII_SUSPECT.search(text) is None else clean_text(text)
     elif _SUSPECT_CHAR.search(text) is None and (_LEAD.search(text) is None or _PAIR.search(text) is None):
+        out = text
         for q, straight in _QUOTE_PAIRS:
-            if q in text:
-                text = text.replace(q, straight)
-        if not unicodedata.is_normalized("NFC", text):
-            text = unicodedata.normalize("NFC", text)
-        out = " ".join(text.split())
+            if q in out:
+                out = out.replace(q, straight)
+        if not unicodedata.is_normalized("NFC", out):
+            out = unicodedata.normalize("NFC", out)
+        if _SUSPECT_CHAR.search(out) or (_LEAD.search(out) and _PAIR.search(out)):
+            out = clean_text(text)  # normalising made a marker: take ftfy's full answer
     else:
         out = clean_text(text)
     return out or None
