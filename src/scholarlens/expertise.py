@@ -2,7 +2,7 @@
 
 Every answer is a ranked list of people, each with a score, the evidence (their papers that
 made the match, each with its similarity and the weight it has in the score) and a sentence
-saying how the score was put together (see :mod:`scholarlens.affinity` for the methods).
+saying how the score was put together (see :mod:`scholarlens.scoring` for the methods).
 
 * :func:`find_experts` — people of the knowledge base ranked for a topic.
 * :func:`suggest_reviewers` — the same for a submission, with conflicts of interest marked.
@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from .affinity import Method, aggregate, get_method, paper_weights
+from .scoring import Method, aggregate, get_method, paper_weights
 from .embeddings import Encoder, embed_cached, get_encoder
 from .errors import InputError, ParseError, QueryError
 from .index import DenseIndex, LexicalIndex, check_query

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scholarlens.affinity import Method, aggregate, get_method, paper_weights
+from scholarlens.scoring import Method, aggregate, get_method, paper_weights
 from scholarlens.embeddings import HashingEncoder
 from scholarlens.errors import QueryError
 from scholarlens.expertise import find_experts

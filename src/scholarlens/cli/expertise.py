@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from ..affinity import METHODS, get_method
+from ..scoring import METHODS, get_method
 from ..errors import InputError, UnknownFormatError
 from ..models import ParsedPaper
 from ._common import app, console, err_console, guarded, open_kb, print_json, progress_bar

@@ -1,4 +1,4 @@
-"""Affinity: how a researcher's per-paper similarities to a text become one score.
+"""Scoring: how a researcher's per-paper similarities to a text become one score (affinity).
 
 A :class:`Method` says (1) how one paper's similarity is computed — ``dense`` × cosine of the
 embeddings + ``lexical`` × TF-IDF cosine — and (2) how a person's papers are aggregated:
