@@ -24,6 +24,7 @@ from rich.progress import (
 
 from ..errors import ScholarLensError
 from ..kb import KnowledgeBase
+from ..settings import SETTINGS, Setting
 
 app = typer.Typer(
     name="scholarlens",
@@ -45,9 +46,16 @@ class _State:
 state = _State()
 
 
+def setting(name: str) -> Setting:
+    """A declared setting (name, environment variable, default, help): options read these."""
+    return next(s for s in SETTINGS if s.name == name)
+
+
 @app.callback()
 def _root(
-    db: str = typer.Option(None, "--db", envvar="SCHOLARLENS_DB", help="Database: a SQLite path (default ./scholarlens.db)."),
+    db: str = typer.Option(
+        None, "--db", envvar=setting("db").env, help=f"{setting('db').help} Default: ./{setting('db').default}."
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what the core does."),
 ) -> None:
     """ScholarLens: who knows about X, who should review this, who wrote these abstracts."""
@@ -55,8 +63,9 @@ def _root(
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-def open_kb() -> KnowledgeBase:
-    return KnowledgeBase(state.db)
+def open_kb(model: str | None = None) -> KnowledgeBase:
+    """The knowledge base of ``--db`` (setting ``db``); ``model`` overrides setting ``model``."""
+    return KnowledgeBase(state.db, encoder=model)
 
 
 def fail(message: str, hint: str | None = None, code: int = 1) -> None:
