@@ -198,7 +198,9 @@ class KnowledgeBase:
         encoder: Encoder | None = None,
     ) -> dict[str, Any]:
         """Who wrote the papers of ``profile`` (a file, a stored profile id, or parsed)."""
-        return whois(self, profile, format=format, limit=limit, encoder=self._enc(encoder))
+        # with the default model, it is loaded only if the similarity fallback needs it
+        enc = encoder or (self.encoder if self._encoder_name else self._encoder)
+        return whois(self, profile, format=format, limit=limit, encoder=enc)
 
     def person(self, ref: str | int, *, similar: int = 8, encoder: Encoder | None = None) -> dict[str, Any]:
         """A person's page: papers by year, topics over time, co-authors, similar people."""

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..formats import format_names
+from ..formats import format_names, get_format
 from ..ingest import FileReport
 from ._common import (
     app,
@@ -37,6 +37,8 @@ def ingest(
     resume: bool = typer.Option(True, "--resume/--restart", help="Continue an interrupted dump ingest (default) or start it over."),
 ) -> None:
     """Ingest profiles into the knowledge base (one transaction per file; re-ingest changes nothing)."""
+    if format:
+        get_format(format)  # an unknown name is refused once, before any file is read
     kb = open_kb()
     options = {"limit": limit, "since": since, "category": category or None, "skip_bad": skip_bad,
                "reject_file": reject_file, "resume": resume}  # fmt: skip
