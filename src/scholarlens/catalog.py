@@ -165,7 +165,10 @@ def resolve_profile_id(store: Store, ref: str) -> str:
     if len(rows) == 1:
         return str(rows[0]["id"])
     if not rows:
-        raise NotFoundError(f"no profile matches {ref!r} (use an id from `scholarlens profiles`)")
+        close = _closest(ref, [r["id"] for r in store.query("SELECT id FROM profiles")]
+                         + [Path(r["source"]).name for r in store.query("SELECT source FROM profiles")])
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+        raise NotFoundError(f"no profile matches {ref!r} ({hint}use an id from `scholarlens profiles`)")
     raise NotFoundError(f"{ref!r} matches {len(rows)} profiles; give more of the id")
 
 
@@ -255,8 +258,22 @@ def resolve_person(store: Store, ref: str | int) -> int:
         return pid
     found = find_people(store, str(ref))
     if not found:
-        raise NotFoundError(f"no person named {ref!r} (try `scholarlens people -q NAME`)")
+        hint = ""
+        close = [p["name"] for p in people(store, limit=3, q=str(ref).strip())] if str(ref).strip() else []
+        if not close:
+            close = _closest(str(ref), [r["name"] for r in store.query("SELECT name FROM people")])
+        if close:
+            hint = f"did you mean {' or '.join(repr(c) for c in close)}? "
+        raise NotFoundError(f"no person named {ref!r} ({hint}try `scholarlens people -q NAME`)")
     return int(max(found, key=lambda p: (p["papers"], -p["id"]))["id"])
+
+
+def _closest(ref: str, choices: list[str], n: int = 3) -> list[str]:
+    """Up to ``n`` choices that look like ``ref`` (typos, other word order), best first."""
+    from rapidfuzz import fuzz, process
+
+    found = process.extract(ref, list(dict.fromkeys(choices)), scorer=fuzz.WRatio, limit=n, score_cutoff=80)
+    return [c for c, _, _ in found]
 
 
 def person_names(store: Store, ids: list[int]) -> dict[int, str]:

@@ -204,9 +204,10 @@ class KnowledgeBase:
 
     def person(self, ref: str | int, *, similar: int = 8, encoder: Encoder | None = None) -> dict[str, Any]:
         """A person's page: papers by year, topics over time, co-authors, similar people."""
+        pid = catalog.resolve_person(self.store, ref)  # a wrong name fails before the model loads
         return person_view(
             self.store,
-            ref,
+            pid,
             encoder=self._enc(encoder) if similar else None,
             similar=similar,
             memo=self.vectors,
@@ -217,6 +218,8 @@ class KnowledgeBase:
         self, ref_or_profile: str | int | Path | ParsedProfile, limit: int = 10, *, encoder: Encoder | None = None
     ) -> list[dict[str, Any]]:
         """People whose work is closest to a person's (id or name) or a profile's papers."""
+        if not isinstance(ref_or_profile, ParsedProfile | Path) and not Path(str(ref_or_profile)).is_file():
+            ref_or_profile = catalog.resolve_person(self.store, ref_or_profile)  # fails before the model loads
         enc = self._enc(encoder)
         if isinstance(ref_or_profile, ParsedProfile | Path) or (
             isinstance(ref_or_profile, str) and Path(ref_or_profile).is_file()

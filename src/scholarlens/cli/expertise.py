@@ -15,7 +15,17 @@ from ..embeddings import get_encoder
 from ..errors import InputError, UnknownFormatError
 from ..models import ParsedPaper
 from ..scoring import METHODS, get_method
-from ._common import app, console, err_console, guarded, open_kb, print_json, progress_bar, setting
+from ._common import (
+    app,
+    console,
+    err_console,
+    guarded,
+    open_kb,
+    print_json,
+    progress_bar,
+    setting,
+    shorten,
+)
 
 JSON_HELP = "Print JSON instead of a table."
 METHOD_HELP = f"Scoring method: {', '.join(METHODS)} (default hybrid-top5), with optional overrides like 'top5,k=3'."
@@ -34,14 +44,17 @@ def _print_people(
         "#",
         "name",
         "score",
-        "evidence (similarity × weight)",
+        "evidence",
         *(["conflict"] if with_conflicts else []),
     )
     for r in rows:
         ev = [e for e in r["evidence"] if e["weight"] > 0][:3]
+        full = max((e["weight"] for e in ev), default=0.0)
         evidence = "\n".join(
-            f"{(e['title'] or '(untitled)')[:60]} {('(' + str(e['year']) + ')') if e['year'] else ''} "
-            f"[dim]{e['similarity']:.3f} × {e['weight']:.3f}[/]"
+            f"{shorten(e['title'], 60)} {('(' + str(e['year']) + ')') if e['year'] else ''} "
+            f"[dim]similarity {e['similarity']:.3f}"
+            + (f", discounted ×{e['weight'] / full:.2f}" if full and e["weight"] < full - 1e-9 else "")
+            + "[/]"
             for e in ev
         )
         extra = []

@@ -8,7 +8,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from ._common import app, console, guarded, open_kb, print_json
+from ._common import app, console, guarded, open_kb, print_json, shorten
 
 JSON_HELP = "Print JSON instead of tables."
 
@@ -52,7 +52,7 @@ def _similar_table(rows: list[dict[str, Any]]) -> None:
             str(r["person_id"]),
             f"{r['score']:.3f}",
             "yes" if r["coauthor"] else "",
-            f"{ev['query'][:45]} ~ {ev['paper'][:45]} ({ev['similarity']:.2f})" if ev else "",
+            f"{shorten(ev['query'], 45)} ~ {shorten(ev['paper'], 45)} ({ev['similarity']:.2f})" if ev else "",
         )
     console.print(t)
 

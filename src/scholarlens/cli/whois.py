@@ -6,7 +6,7 @@ import typer
 from rich.table import Table
 
 from ..formats import format_names
-from ._common import app, console, guarded, open_kb, print_json
+from ._common import app, console, guarded, open_kb, print_json, shorten
 
 JSON_HELP = "Print JSON instead of tables."
 STATUS_STYLE = {"identified": "green", "ambiguous": "yellow", "unknown": "red"}
@@ -36,7 +36,7 @@ def whois(
     table = Table("#", "candidate", "person", "confidence", "matched papers", "evidence")
     for i, c in enumerate(result["candidates"], 1):
         if result["method"] == "similarity":
-            ev = "; ".join(f"{e['query'][:40]} ~ {e['paper'][:40]} ({e['similarity']:.2f})" for e in c["evidence"][:2])
+            ev = "; ".join(f"{shorten(e['query'], 40)} ~ {shorten(e['paper'], 40)} ({e['similarity']:.2f})" for e in c["evidence"][:2])
         else:
             kinds: dict[str, int] = {}
             for e in c["evidence"]:
