@@ -16,6 +16,18 @@ from .names import family_key, names_compatible, person_key
 from .stores import Store
 from .text import fold
 
+#: Where an identifier of each scheme resolves (schemes as the parsers name them).
+LINKS = {
+    "doi": "https://doi.org/{}",
+    "arxiv": "https://arxiv.org/abs/{}",
+    "openalex": "https://openalex.org/{}",
+    "openreview": "https://openreview.net/forum?id={}",
+    "s2": "https://www.semanticscholar.org/paper/{}",
+    "s2corpus": "https://api.semanticscholar.org/CorpusID:{}",
+    "pmid": "https://pubmed.ncbi.nlm.nih.gov/{}/",
+    "pmcid": "https://www.ncbi.nlm.nih.gov/pmc/articles/{}/",
+    "orcid": "https://orcid.org/{}",
+}
 #: Tables :func:`count` may count.
 COUNTED = ("papers", "people", "profiles", "authorships", "paper_sources")
 
@@ -50,6 +62,34 @@ def paper_authors(store: Store, paper_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
+def link(scheme: str, value: str) -> dict[str, Any]:
+    """``{"scheme", "id", "url"}`` for an identifier (``url`` None for schemes with no resolver)."""
+    template = LINKS.get(scheme)
+    return {"scheme": scheme, "id": value, "url": template.format(value) if template else None}
+
+
+def paper_links(store: Store, paper_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Every identifier of each paper, as written in its sources (case kept), with its link."""
+    out: dict[int, dict[tuple[str, str], dict[str, Any]]] = {p: {} for p in paper_ids}
+    for r in store.query_in("SELECT paper_id, record FROM paper_sources WHERE paper_id IN ({marks}) ORDER BY id", paper_ids):
+        try:
+            ids = json.loads(r["record"]).get("identifiers") or {}
+        except (ValueError, AttributeError):
+            continue
+        for scheme, value in ids.items():
+            if value:
+                out[r["paper_id"]].setdefault((str(scheme), str(value).lower()), link(str(scheme), str(value)))
+    return {p: sorted(d.values(), key=lambda x: (x["scheme"], x["id"])) for p, d in out.items()}
+
+
+def person_links(store: Store, person_id: int) -> list[dict[str, Any]]:
+    """Identifiers of a person that resolve somewhere (ORCID)."""
+    return [
+        link("orcid", r["alias"].split(":", 1)[1] if r["alias"].lower().startswith("orcid:") else r["alias"])
+        for r in store.query("SELECT alias FROM person_aliases WHERE person_id = ? AND kind = 'orcid' ORDER BY alias", (person_id,))
+    ]
+
+
 def _paper_sources(store: Store, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     srcs: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     for r in store.query_in(
@@ -68,6 +108,7 @@ def paper_dicts(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]
     ids = [r["id"] for r in rows]
     authors = paper_authors(store, ids)
     srcs = _paper_sources(store, ids)
+    links = paper_links(store, ids)
     return [
         {
             "id": r["id"],
@@ -82,6 +123,7 @@ def paper_dicts(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]
             "authors_complete": bool(r["authors_complete"]),
             "profiles": sorted({s["profile_id"] for s in srcs[r["id"]]}),
             "sources": srcs[r["id"]],
+            "links": links[r["id"]],
         }
         for r in rows
     ]
@@ -315,10 +357,13 @@ __all__ = [
     "count",
     "find_people",
     "paper",
+    "link",
     "paper_dicts",
+    "paper_links",
     "paper_text",
     "papers",
     "people",
+    "person_links",
     "person_names",
     "profile",
     "profiles",

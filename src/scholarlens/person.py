@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from .catalog import resolve_person
+from .catalog import paper_links, person_links, resolve_person
 from .embeddings import Encoder
 from .similar import VectorMemo, similar_to_person
 from .stores import Store
@@ -99,6 +99,7 @@ def person_view(
     aliases = store.query("SELECT alias, kind FROM person_aliases WHERE person_id = ? ORDER BY alias", (pid,))
     papers = _person_papers(store, pid)
     by_year = Counter(p["year"] for p in papers if p["year"])
+    links = paper_links(store, [p["id"] for p in papers])
     owned = store.query("SELECT id, source, owner_confidence FROM profiles WHERE owner_person_id = ? ORDER BY source", (pid,))
     return {
         "person": {
@@ -107,8 +108,12 @@ def person_view(
             "name_guessed": bool(row["guessed"]),
             "papers": len(papers),
             "aliases": [{"alias": a["alias"], "kind": a["kind"]} for a in aliases if a["alias"] != row["name"]],
+            "links": person_links(store, pid),
         },
-        "papers": [{"id": p["id"], "title": p["title"], "year": p["year"], "authors": p["n_authors"]} for p in papers],
+        "papers": [
+            {"id": p["id"], "title": p["title"], "year": p["year"], "authors": p["n_authors"], "links": links[p["id"]]}
+            for p in papers
+        ],
         "papers_by_year": {str(y): by_year[y] for y in sorted(by_year)},
         "topics": person_topics(store, pid, vectorizer),
         "topics_over_time": _trend_note(papers),
