@@ -68,18 +68,52 @@ def link(scheme: str, value: str) -> dict[str, Any]:
     return {"scheme": scheme, "id": value, "url": template.format(value) if template else None}
 
 
-def paper_links(store: Store, paper_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
-    """Every identifier of each paper, as written in its sources (case kept), with its link."""
-    out: dict[int, dict[tuple[str, str], dict[str, Any]]] = {p: {} for p in paper_ids}
-    for r in store.query_in("SELECT paper_id, record FROM paper_sources WHERE paper_id IN ({marks}) ORDER BY id", paper_ids):
+def source_facts(store: Store, paper_ids: list[int]) -> tuple[dict[int, list[dict[str, Any]]], dict[int, dict[str, Any] | None]]:
+    """Identifier links and citation counts of each paper, read from its sources' records."""
+    links: dict[int, dict[tuple[str, str], dict[str, Any]]] = {p: {} for p in paper_ids}
+    cites: dict[int, dict[str, Any] | None] = {p: None for p in paper_ids}
+    for r in store.query_in(
+        "SELECT s.paper_id, s.record, pr.ingested_at FROM paper_sources s JOIN profiles pr ON pr.id = s.profile_id "
+        "WHERE s.paper_id IN ({marks}) ORDER BY s.id",
+        paper_ids,
+    ):
         try:
-            ids = json.loads(r["record"]).get("identifiers") or {}
+            record = json.loads(r["record"])
+            ids = record.get("identifiers") or {}
+            extra = record.get("extra") or {}
         except (ValueError, AttributeError):
             continue
         for scheme, value in ids.items():
             if value:
-                out[r["paper_id"]].setdefault((str(scheme), str(value).lower()), link(str(scheme), str(value)))
-    return {p: sorted(d.values(), key=lambda x: (x["scheme"], x["id"])) for p, d in out.items()}
+                links[r["paper_id"]].setdefault((str(scheme), str(value).lower()), link(str(scheme), str(value)))
+        c = extra.get("citations") if isinstance(extra, dict) else None
+        if isinstance(c, dict) and isinstance(c.get("count"), int) and c["count"] >= 0:
+            best = cites[r["paper_id"]]
+            if best is None or c["count"] > best["count"]:
+                cites[r["paper_id"]] = {
+                    "count": c["count"],
+                    "source": c.get("source"),
+                    "as_of": c.get("as_of") or (r["ingested_at"] or "")[:10],
+                }
+    return {p: sorted(d.values(), key=lambda x: (x["scheme"], x["id"])) for p, d in links.items()}, cites
+
+
+def paper_links(store: Store, paper_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Every identifier of each paper, as written in its sources (case kept), with its link."""
+    return source_facts(store, paper_ids)[0]
+
+
+def paper_citations(store: Store, paper_ids: list[int]) -> dict[int, dict[str, Any] | None]:
+    """``{"count", "source", "as_of"}`` per paper where an ingested source carried a citation
+    count (OpenAlex ``cited_by_count``, Semantic Scholar ``citationCount``): the highest count
+    seen, with where and when it was read; None where no source said."""
+    return source_facts(store, paper_ids)[1]
+
+
+def h_index(counts: list[int]) -> int:
+    """The largest h such that h papers have at least h citations each."""
+    ranked = sorted(counts, reverse=True)
+    return sum(1 for i, c in enumerate(ranked, start=1) if c >= i)
 
 
 def person_links(store: Store, person_id: int) -> list[dict[str, Any]]:
@@ -108,7 +142,7 @@ def paper_dicts(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]
     ids = [r["id"] for r in rows]
     authors = paper_authors(store, ids)
     srcs = _paper_sources(store, ids)
-    links = paper_links(store, ids)
+    links, cites = source_facts(store, ids)
     return [
         {
             "id": r["id"],
@@ -124,6 +158,7 @@ def paper_dicts(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]
             "profiles": sorted({s["profile_id"] for s in srcs[r["id"]]}),
             "sources": srcs[r["id"]],
             "links": links[r["id"]],
+            "citations": cites[r["id"]],
         }
         for r in rows
     ]
@@ -357,8 +392,11 @@ __all__ = [
     "count",
     "find_people",
     "paper",
+    "h_index",
+    "source_facts",
     "link",
     "paper_dicts",
+    "paper_citations",
     "paper_links",
     "paper_text",
     "papers",
