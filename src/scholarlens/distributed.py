@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import logging
 import os
+import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-from .embeddings import Encoder, cached_vectors, make_encoder, store_vectors, text_hash
+from .embeddings import Encoder, cached_vectors, make_encoder, paper_text, store_vectors, text_hash
 from .errors import ModelError, ScholarLensError
 from .stores import Store, open_store
 
@@ -73,8 +75,6 @@ class _EmbedActor:
 def missing_texts(store: Store, encoder: Encoder) -> tuple[dict[str, str], int]:
     """``{text hash: text}`` of the papers' texts not cached for ``encoder``, and how many
     distinct texts there are in all."""
-    from .expertise import paper_text
-
     texts: dict[str, str] = {}
     for r in store.query("SELECT title, abstract FROM papers ORDER BY id"):
         text = paper_text(r["title"], r["abstract"])
@@ -102,8 +102,6 @@ def embed_store_with_ray(
     ``ray://host:port``. ``workers`` defaults to the cluster's CPUs / ``threads_per_worker``.
     ``progress("embedding papers", done, total)`` after every written chunk.
     """
-    import time
-
     start = time.perf_counter()
     store = open_store(store_url)
     encoder = make_encoder(encoder_name)  # validates the name; the driver needs model_id/dim
@@ -115,6 +113,26 @@ def embed_store_with_ray(
         progress("embedding papers", 0, len(todo))
     if not todo:
         return EmbedReport(encoder.model_id, total, cached, 0, 0, time.perf_counter() - start)
+    with warnings.catch_warnings():
+        # Ray Data warns about its own deprecated defaults on every DataContext it builds.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        done, n_workers = _run(todo, name, address, workers, threads_per_worker, round_size, batch_size, store, encoder, progress)
+    return EmbedReport(encoder.model_id, total, cached, done, n_workers, time.perf_counter() - start)
+
+
+def _run(
+    todo: dict[str, str],
+    name: str,
+    address: str | None,
+    workers: int | None,
+    threads_per_worker: int,
+    round_size: int,
+    batch_size: int,
+    store: Store,
+    encoder: Encoder,
+    progress: Progress | None,
+) -> tuple[int, int]:
+    """Connect, embed ``todo`` round by round, disconnect; (texts embedded, workers)."""
     ray, started = _connect(address, workers, threads_per_worker)
     try:
         n_workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1) // threads_per_worker))
@@ -133,7 +151,7 @@ def embed_store_with_ray(
     finally:
         if started:
             ray.shutdown()
-    return EmbedReport(encoder.model_id, total, cached, done, n_workers, time.perf_counter() - start)
+    return done, n_workers
 
 
 def _run_round(

@@ -21,7 +21,7 @@ from functools import lru_cache
 
 from ..errors import ModelError
 from .base import Encoder, HashingEncoder, ProgressFn, TokenBudget, sorted_batches
-from .cache import cached_vectors, embed_cached, store_vectors, text_hash
+from .cache import cached_vectors, embed_cached, paper_text, store_vectors, text_hash
 from .sentence import SentenceTransformerEncoder, bundled_model_path
 
 DEFAULT_MODEL = "minilm"
@@ -42,6 +42,7 @@ __all__ = [
     "embed_cached",
     "get_encoder",
     "make_encoder",
+    "paper_text",
     "sorted_batches",
     "store_vectors",
     "text_hash",

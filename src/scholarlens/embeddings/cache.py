@@ -21,6 +21,17 @@ if TYPE_CHECKING:
 log = logging.getLogger("scholarlens")
 
 
+def paper_text(title: str | None, abstract: str | None) -> str | None:
+    """The text embedded for a paper: ``title. abstract`` (either alone if the other is
+    missing), white space collapsed; None when both are empty. The one definition every
+    feature embeds (``catalog`` re-exports it), so cached vectors are shared."""
+    t = " ".join((title or "").split())
+    a = " ".join((abstract or "").split())
+    if t and a:
+        return f"{t}. {a}"
+    return t or a or None
+
+
 def text_hash(text: str) -> str:
     """Cache key of one text to embed (the exact string the encoder sees)."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

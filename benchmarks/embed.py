@@ -1,0 +1,290 @@
+"""Embedding benchmark: papers/s and dev loss of each encoder, cold CLI time, Ray scaling.
+
+    python benchmarks/embed.py speed   [--n 2000] [--rounds 3]   # papers/s, CPU papers/s, cosine
+    python benchmarks/embed.py quality [--cache F]                # dev loss on the gold standard
+    python benchmarks/embed.py cold    [--repeat 3]               # cold `experts` CLI, importtime
+    python benchmarks/embed.py ray     [--n 400]                  # Ray Data on 1 and 2 workers
+    python benchmarks/embed.py report                             # embed.md from the JSON parts
+
+Texts: the gold-standard corpus (/work/shared/benchmarks/goldstandard/papers: 1,557 real
+papers, ``title. abstract`` as the engine embeds them), topped up to ``--n`` with
+recombinations (the title of one paper with the abstract of another: same length
+distribution, all distinct). ``--n`` smaller than 1,557 takes a seeded random sample.
+
+Speed: every variant encodes the same texts; rounds are interleaved (round 1: every variant,
+round 2: every variant, ...) so load changes hit all of them alike; the median round is
+reported, as wall papers/s and papers per CPU-second (``time.process_time``: robust to other
+processes on a shared machine). Cosine: mean and minimum against torch fp32 at 256 tokens.
+Quality: :func:`goldstandard.run` with each encoder (plain dev loss over d_20_1..10; the
+cross-validated ``--cv`` of the ranking work is reported separately). Each part writes
+``benchmarks/out/embed-<part>.json``; ``report`` renders ``benchmarks/embed.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import json
+import os
+import random
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+GOLD = Path("/work/shared/benchmarks/goldstandard")
+#: (label, encoder name, how it runs)
+VARIANTS = [
+    ("torch fp32, 256, chunked then sorted (before)", "minilm@chunked", "torch"),
+    ("torch fp32, 256", "minilm", "torch"),
+    ("ONNX fp32, 256", "minilm-onnx", "onnx"),
+    ("ONNX int8, 256", "minilm-int8", "onnx"),
+    ("ONNX int8, 192", "minilm-int8:192", "onnx"),
+    ("ONNX int8, 128", "minilm-int8:128", "onnx"),
+    ("ONNX int8, 256 head+tail 64", "minilm-int8:256/64", "onnx"),
+    ("ONNX int8, 192 head+tail 48", "minilm-int8:192/48", "onnx"),
+    ("ONNX fp32, 192", "minilm-onnx:192", "onnx"),
+]
+QUALITY = [
+    "minilm",
+    "minilm-onnx",
+    "minilm-int8",
+    "minilm-int8:192",
+    "minilm-int8:128",
+    "minilm-int8:256/64",
+    "minilm-int8:192/48",
+    "minilm-onnx:192",
+]
+
+
+def corpus(n: int, seed: int = 13) -> list[str]:
+    """``n`` paper texts: the real gold-standard papers, topped up with recombinations."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from scholarlens.embeddings import paper_text
+
+    papers = []
+    for path in sorted(glob.glob(str(GOLD / "papers" / "*.json"))):
+        rec = json.loads(Path(path).read_text())
+        papers.append((rec.get("title") or "", rec.get("abstract") or ""))
+    texts = [t for t in (paper_text(a, b) for a, b in papers) if t]
+    rng = random.Random(seed)
+    if n <= len(texts):
+        return rng.sample(texts, n)
+    with_abstract = [p for p in papers if p[1].strip()]
+    seen = set(texts)
+    while len(texts) < n:
+        (title, _), (_, abstract) = rng.sample(with_abstract, 2)
+        text = paper_text(title, abstract)
+        if text and text not in seen:
+            seen.add(text)
+            texts.append(text)
+    return texts
+
+
+def _encoder(name: str):  # type: ignore[no-untyped-def]
+    from scholarlens.embeddings import SentenceTransformerEncoder, get_encoder
+
+    if name != "minilm@chunked":
+        return get_encoder(name)
+
+    class Chunked(SentenceTransformerEncoder):
+        """What the encoder did before: 64-text chunks in input order, sorted inside each."""
+
+        def encode(self, texts, progress=None):  # type: ignore[no-untyped-def]
+            import numpy as np
+
+            out = np.zeros((len(texts), self.dim), dtype=np.float32)
+            for s in range(0, len(texts), 64):
+                out[s : s + 64] = self.model.encode(
+                    list(texts[s : s + 64]), batch_size=64, normalize_embeddings=True, show_progress_bar=False
+                )
+            return out
+
+    return Chunked()
+
+
+def speed(n: int, rounds: int, only: list[str] | None) -> dict:
+    import numpy as np
+
+    texts = corpus(n)
+    variants = [v for v in VARIANTS if not only or v[1] in only]
+    encoders = {name: _encoder(name) for _, name, _ in variants}
+    tok = encoders.get("minilm-int8") or next(e for e in encoders.values() if hasattr(e, "tokenizer"))
+    lengths = [len(e.ids) for e in tok.tokenizer.encode_batch(texts)]
+    times: dict[str, list[tuple[float, float]]] = {name: [] for name in encoders}
+    vectors: dict[str, np.ndarray] = {}
+    for r in range(rounds):
+        for label, name, _ in variants:
+            wall, cpu = time.perf_counter(), time.process_time()
+            vectors[name] = encoders[name].encode(texts)
+            times[name].append((time.perf_counter() - wall, time.process_time() - cpu))
+            print(f"round {r + 1} {label}: {times[name][-1][0]:.1f}s wall", file=sys.stderr, flush=True)
+    ref = vectors.get("minilm")
+    rows = []
+    for label, name, runtime in variants:
+        wall = statistics.median(t[0] for t in times[name])
+        cpu = statistics.median(t[1] for t in times[name])
+        cos = (vectors[name] * ref).sum(axis=1) if ref is not None else None
+        rows.append(
+            {
+                "variant": label,
+                "model": name,
+                "runtime": runtime,
+                "papers_per_s": round(len(texts) / wall, 1),
+                "papers_per_cpu_s": round(len(texts) / cpu, 2),
+                "walls": [round(t[0], 2) for t in times[name]],
+                "cpus": [round(t[1], 2) for t in times[name]],
+                "cos_mean": None if cos is None else round(float(cos.mean()), 4),
+                "cos_min": None if cos is None else round(float(cos.min()), 4),
+            }
+        )
+    return {
+        "texts": len(texts),
+        "rounds": rounds,
+        "mean_tokens": round(statistics.mean(lengths), 1),
+        "over_256": round(sum(x > 256 for x in lengths) / len(lengths), 3),
+        "load_before": os.getloadavg(),
+        "cpus": os.cpu_count(),
+        "rows": rows,
+    }
+
+
+def quality(models: list[str], cache: str) -> dict:
+    sys.path.insert(0, str(HERE))
+    import goldstandard
+
+    rows = []
+    for model in models:
+        out = Path(tempfile.mkdtemp(prefix="embed-gs-"))
+        start = time.process_time()
+        res = goldstandard.run(GOLD, None, out, "default", cache, model)
+        res.update(model=model, cpu_s=round(time.process_time() - start, 1))
+        print(json.dumps(res), file=sys.stderr, flush=True)
+        rows.append(res)
+    return {"cache": cache, "rows": rows, "load_before": os.getloadavg()}
+
+
+def cold(repeat: int, model: str) -> dict:
+    """A fresh ``scholarlens experts`` process over the seeded examples; what it imports."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "SCHOLARLENS_MODEL": model}
+    db = Path(tempfile.mkdtemp(prefix="embed-cold-")) / "kb.db"
+    cli = [sys.executable, "-c", "from scholarlens.cli import main; main()", "--db", str(db)]
+    subprocess.run([*cli, "ingest", str(ROOT / "examples" / "profiles")], env=env, check=True, capture_output=True)
+    subprocess.run([*cli, "experts", "warm the cache"], env=env, check=True, capture_output=True)
+    runs = []
+    for _ in range(repeat):
+        wall = time.perf_counter()
+        proc = subprocess.run(
+            ["/usr/bin/time", "-v", *cli, "experts", "reinforcement learning for robot control"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
+        wall = time.perf_counter() - wall
+        user = float(re.search(r"User time \(seconds\): ([\d.]+)", proc.stderr).group(1))
+        system = float(re.search(r"System time \(seconds\): ([\d.]+)", proc.stderr).group(1))
+        runs.append({"wall_s": round(wall, 2), "cpu_s": round(user + system, 2), "rc": proc.returncode})
+    imp = subprocess.run(
+        [sys.executable, "-X", "importtime", *cli[1:], "experts", "reinforcement learning for robot control"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    heavy = []
+    for line in imp.stderr.splitlines():
+        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
+        if m and len(m.group(3)) <= 3:  # top-level and direct children only
+            heavy.append((int(m.group(2)) / 1e6, m.group(4)))
+    heavy.sort(reverse=True)
+    loaded = [m for m in ("torch", "sentence_transformers", "transformers", "sklearn", "onnxruntime", "scipy") if f" {m}\n" in imp.stderr + "\n" or re.search(rf"\| +{m}$", imp.stderr, re.M)]
+    return {
+        "model": model,
+        "runs": runs,
+        "median_wall_s": statistics.median(r["wall_s"] for r in runs),
+        "median_cpu_s": statistics.median(r["cpu_s"] for r in runs),
+        "top_imports_s": [(round(s, 2), name) for s, name in heavy[:12]],
+        "heavy_modules_loaded": loaded,
+        "load_before": os.getloadavg(),
+    }
+
+
+def ray_scaling(n: int, model: str) -> dict:
+    """Embed ``n`` texts into a fresh store with 1, then 2 local Ray workers."""
+    sys.path.insert(0, str(ROOT / "src"))
+    from scholarlens.distributed import embed_store_with_ray
+    from scholarlens.stores import open_store
+
+    texts = corpus(n)
+    rows = []
+    for workers in (1, 2):
+        db = Path(tempfile.mkdtemp(prefix="embed-ray-")) / "kb.db"
+        store = open_store(db)
+        with store.transaction():
+            store.executemany("INSERT INTO papers (title, abstract) VALUES (?, ?)", [(t, None) for t in texts])
+        store.close()
+        cpu0 = _children_cpu()
+        report = embed_store_with_ray(str(db), model, "local", workers=workers)
+        rows.append(
+            {
+                "workers": workers,
+                "seconds": round(report.seconds, 1),
+                "papers_per_s": round(report.embedded / report.seconds, 1),
+                "embedded": report.embedded,
+                "cpu_s_children": round(_children_cpu() - cpu0, 1),
+            }
+        )
+        print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
+    eff = rows[1]["papers_per_s"] / (2 * rows[0]["papers_per_s"])
+    return {"texts": n, "model": model, "rows": rows, "efficiency_2_workers": round(eff, 2), "load_before": os.getloadavg()}
+
+
+def _children_cpu() -> float:
+    """CPU seconds of every process on the machine owned by Ray's workers is not visible
+    from here; report this process tree's (driver + reaped children) as a lower bound."""
+    t = os.times()
+    return t.user + t.system + t.children_user + t.children_system
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("part", choices=["speed", "quality", "cold", "ray", "report"])
+    ap.add_argument("--n", type=int, default=None)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--only", nargs="*", default=None, help="encoder names to run (default: all)")
+    ap.add_argument("--model", default="minilm-int8")
+    ap.add_argument("--cache", default=str(OUT / "embed-gs-cache.db"))
+    a = ap.parse_args()
+    OUT.mkdir(exist_ok=True)
+    sys.path.insert(0, str(ROOT / "src"))
+    if a.part == "report":
+        from embed_report import write_report
+
+        write_report(OUT, HERE / "embed.md")
+        return
+    if a.part == "speed":
+        result = speed(a.n or 2000, a.rounds, a.only)
+    elif a.part == "quality":
+        result = quality(a.only or QUALITY, a.cache)
+    elif a.part == "cold":
+        result = cold(a.repeat, a.model)
+        result = {"by_model": {a.model: result}}
+        old = OUT / "embed-cold.json"
+        if old.exists():
+            result["by_model"] = {**json.loads(old.read_text()).get("by_model", {}), **result["by_model"]}
+    else:
+        result = ray_scaling(a.n or 400, a.model)
+    result["command"] = " ".join(["python", "benchmarks/embed.py", *sys.argv[1:]])
+    result["date"] = time.strftime("%Y-%m-%d %H:%M")
+    (OUT / f"embed-{a.part}.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
