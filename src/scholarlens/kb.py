@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import NotFoundError
 from .ingest import FileReport, IngestReport, Progress, ingest_paths
+from .profiles import drop_profile
 from .stores import Store, open_store
 from .text import fold
 
@@ -54,12 +55,10 @@ class KnowledgeBase:
     def remove_profile(self, ref: str) -> dict[str, Any]:
         """Remove a profile in one transaction: its sources go, papers only it provided go,
         papers it shared are recomputed from their other sources, owners are re-resolved."""
-        from .streaming import replace_profile
-
         pid = self.resolve_profile_id(ref)
         before = self.count("papers")
         with self.store.transaction():
-            replace_profile(self.store, pid)
+            drop_profile(self.store, pid)
         return {"removed": pid, "papers_removed": before - self.count("papers"), "papers": self.count("papers")}
 
     # -- reading -------------------------------------------------------------------------

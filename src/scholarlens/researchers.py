@@ -182,9 +182,9 @@ def similar_people(kb: KnowledgeBase, ref_or_profile: str | int | Path | ParsedP
     if isinstance(ref_or_profile, ParsedProfile) or isinstance(ref_or_profile, Path) or (
         isinstance(ref_or_profile, str) and Path(ref_or_profile).is_file()
     ):
-        from .identity import load_profile
+        from .profiles import load_profile
 
-        parsed, own = load_profile(kb, ref_or_profile)  # type: ignore[arg-type]
+        parsed, own = load_profile(store, ref_or_profile)  # type: ignore[arg-type]
         return similar_to_papers(store, parsed.papers, limit=limit, encoder=encoder, exclude_profiles=own)
     person = resolve_person(kb, ref_or_profile)
     enc = encoder or get_encoder()

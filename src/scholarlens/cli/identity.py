@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from ..formats import format_names
-from ..identity import whois as whois_core
+from .. import whois as whois_core
 from ..researchers import person_view, similar_people
 from ._common import app, console, guarded, open_kb, print_json
 

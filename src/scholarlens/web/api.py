@@ -113,7 +113,7 @@ def profile(request: Request, ref: str) -> dict[str, Any]:
 def profile_whois(request: Request, ref: str, limit: Annotated[int, Query(ge=1, le=50)] = 5) -> dict[str, Any]:
     kb = ctx_of(request).kb
     pid = kb.resolve_profile_id(ref)
-    return core("identity", "whois")(kb, pid, limit=limit)  # type: ignore[no-any-return]
+    return core("whois", "whois")(kb.store, pid, limit=limit)  # type: ignore[no-any-return]
 
 
 @router.get("/papers", summary="Deduplicated papers, optionally filtered by a title/abstract substring")
@@ -183,7 +183,7 @@ class ProfileIn(BaseModel):
 @router.post("/whois", summary="Who probably wrote this profile (pasted text), with evidence")
 def whois(request: Request, body: ProfileIn) -> dict[str, Any]:
     parsed = parse_upload(body.text.encode("utf-8"), body.filename, check_format(body.format))
-    return core("identity", "whois")(ctx_of(request).kb, parsed, limit=body.limit)  # type: ignore[no-any-return]
+    return core("whois", "whois")(ctx_of(request).kb.store, parsed, limit=body.limit)  # type: ignore[no-any-return]
 
 
 @router.post("/whois/upload", summary="Who probably wrote this profile (uploaded file), with evidence")
@@ -194,7 +194,7 @@ def whois_upload(
     limit: Annotated[int, Form(ge=1, le=50)] = 5,
 ) -> dict[str, Any]:
     parsed = parse_upload(file.file.read(), file.filename, check_format(format))
-    return core("identity", "whois")(ctx_of(request).kb, parsed, limit=limit)  # type: ignore[no-any-return]
+    return core("whois", "whois")(ctx_of(request).kb.store, parsed, limit=limit)  # type: ignore[no-any-return]
 
 
 

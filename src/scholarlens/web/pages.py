@@ -105,7 +105,7 @@ def whois_form(request: Request, profile: Annotated[str | None, Query(max_length
     if profile:
         pid = ctx.kb.resolve_profile_id(profile)
         stored = ctx.kb.profile(pid)
-        result = core("identity", "whois")(ctx.kb, pid)
+        result = core("whois", "whois")(ctx.kb.store, pid)
     return ctx.render(request, "whois.html", formats=formats.FORMATS, form={}, result=result, stored=stored)
 
 
@@ -127,7 +127,7 @@ def whois(
         else:
             data = text.encode("utf-8")
         parsed = parse_upload(data, upload_name or "pasted", check_format(format))
-        result = core("identity", "whois")(ctx.kb, parsed)
+        result = core("whois", "whois")(ctx.kb.store, parsed)
         result = {**result, "_parsed": {"format": parsed.format, "papers": len(parsed.papers), "source": parsed.source}}
     except InputError as exc:
         error = str(exc)
