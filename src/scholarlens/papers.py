@@ -25,6 +25,10 @@ from .text import FINGERPRINT_CHARS, HEAD_KEY_CHARS, content_hash, fold, same_ab
 
 #: Titles shorter than this (normalised) must also agree on abstract or year to match.
 MIN_TITLE_KEY = 25
+#: Identifier schemes that name one work each: two different values never merge. Records ids
+#: of aggregators (``s2``, ``openalex``) are not among them: they often hold several records
+#: of one work (a conference and a journal version), which titles and abstracts then join.
+WORK_SCHEMES = frozenset({"doi", "arxiv"})
 #: Years further apart than this conflict (a preprint and its journal version are a year apart).
 MAX_YEAR_GAP = 1
 
@@ -87,8 +91,8 @@ def stored_keys(title_key: str | None, abstract_fp: str | None, abstract_head: s
 
 
 def _ids_conflict(a: RecordKeys, b: RecordKeys) -> bool:
-    """Both carry an identifier of one kind (two DOIs, two arXiv ids) and the values differ."""
-    return any(s in b.identifiers and b.identifiers[s] != v for s, v in a.identifiers.items())
+    """Both carry a work identifier of one kind (two DOIs, two arXiv ids) and the values differ."""
+    return any(s in WORK_SCHEMES and s in b.identifiers and b.identifiers[s] != v for s, v in a.identifiers.items())
 
 
 def _years_and_authors_conflict(a: RecordKeys, b: RecordKeys) -> bool:
@@ -106,7 +110,8 @@ def same_work(a: RecordKeys, b: RecordKeys) -> str | None:
     abstract or the year), ``exact`` or ``near-duplicate`` (the same abstract, allowing a
     truncated tail or small edits); ``None`` when they are not.
 
-    Different identifiers of one kind never merge, whatever the titles or abstracts say; a
+    Different work identifiers of one kind (:data:`WORK_SCHEMES`) never merge, whatever the
+    titles or abstracts say; a
     title match with conflicting years and disjoint author lists is not the same work.
     The relation is symmetric, so grouping by it does not depend on arrival order."""
     if any(b.identifiers.get(s) == v for s, v in a.identifiers.items()):
