@@ -19,7 +19,15 @@ from scholarlens.kb import KnowledgeBase
 from scholarlens.names import family_key, parse_name
 from scholarlens.papers import record_keys
 from scholarlens.records import ParsedPaper
-from scholarlens.text import FINGERPRINT_CHARS, HEAD_KEY_CHARS, abstract_fingerprint, clean_text, fold, strip_abstract_prefix, title_key
+from scholarlens.text import (
+    FINGERPRINT_CHARS,
+    HEAD_KEY_CHARS,
+    abstract_fingerprint,
+    clean_text,
+    fold,
+    strip_abstract_prefix,
+    title_key,
+)
 
 from .conftest import SEEDS
 

@@ -23,13 +23,13 @@ from typing import Any
 
 import numpy as np
 
-from .scoring import Method, aggregate, get_method, paper_weights
 from .embeddings import Encoder, embed_cached, get_encoder
 from .errors import InputError, ParseError, QueryError
 from .index import DenseIndex, LexicalIndex, check_query
 from .kb import KnowledgeBase
 from .models import ParsedPaper
 from .names import person_key
+from .scoring import Method, aggregate, get_method, paper_weights
 from .stores import Store, open_store
 
 log = logging.getLogger("scholarlens")

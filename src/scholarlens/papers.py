@@ -21,7 +21,15 @@ from .formats._records import clean
 from .names import family_key
 from .records import ParsedPaper
 from .stores import Store
-from .text import FINGERPRINT_CHARS, HEAD_KEY_CHARS, content_hash, fold, same_abstract, strip_abstract_prefix, transliterate
+from .text import (
+    FINGERPRINT_CHARS,
+    HEAD_KEY_CHARS,
+    content_hash,
+    fold,
+    same_abstract,
+    strip_abstract_prefix,
+    transliterate,
+)
 
 #: Titles shorter than this (normalised) must also agree on abstract or year to match.
 MIN_TITLE_KEY = 25

@@ -222,8 +222,10 @@ def merge_by_evidence(store: Store, family_keys: Iterable[str]) -> int:
 def collect_orphans(store: Store) -> int:
     """Delete people left without any authorship (their spellings live on as aliases)."""
     cur = store.execute(
-        "DELETE FROM people WHERE id NOT IN (SELECT person_id FROM authorships) "
-        "AND id NOT IN (SELECT owner_person_id FROM profiles WHERE owner_person_id IS NOT NULL)"
+        # NOT EXISTS, not NOT IN: PostgreSQL cannot turn NOT IN (subquery) into an anti-join
+        # and falls back to a quadratic plan once the subquery outgrows work_mem.
+        "DELETE FROM people WHERE NOT EXISTS (SELECT 1 FROM authorships a WHERE a.person_id = people.id) "
+        "AND NOT EXISTS (SELECT 1 FROM profiles p WHERE p.owner_person_id = people.id)"
     )
     return int(cur.rowcount or 0)
 

@@ -10,9 +10,9 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from ..scoring import METHODS, get_method
 from ..errors import InputError, UnknownFormatError
 from ..models import ParsedPaper
+from ..scoring import METHODS, get_method
 from ._common import app, console, err_console, guarded, open_kb, print_json, progress_bar
 
 JSON_HELP = "Print JSON instead of a table."

@@ -7,8 +7,8 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..formats import format_names
 from .. import whois as whois_core
+from ..formats import format_names
 from ..researchers import person_view, similar_people
 from ._common import app, console, guarded, open_kb, print_json
 

@@ -141,7 +141,7 @@ class Store(ABC):
         (announce the last one used with :meth:`claim_ids`)."""
         return int(self.scalar(f"SELECT COALESCE(MAX(id), 0) FROM {table}") or 0) + 1
 
-    def claim_ids(self, table: str, last: int) -> None:
+    def claim_ids(self, table: str, last: int) -> None:  # noqa: B027 - a no-op where ids follow by themselves
         """Ids up to ``last`` were inserted explicitly: generated ids must come after them."""
 
     def close(self) -> None:
