@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .embeddings import Encoder, cached_vectors, make_encoder, paper_text, store_vectors, text_hash
-from .errors import ModelError, ScholarLensError
+from .errors import ModelError, ScholarLensError, StoreError
 from .stores import Store, open_store
 
 log = logging.getLogger("scholarlens")
@@ -51,6 +51,8 @@ class EmbedReport:
     embedded: int
     workers: int
     seconds: float
+    #: Rows written to the pgvector column (PostgreSQL only).
+    pgvector_rows: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -104,35 +106,52 @@ def embed_store_with_ray(
     """
     start = time.perf_counter()
     store = open_store(store_url)
-    encoder = make_encoder(encoder_name)  # validates the name; the driver needs model_id/dim
-    name = encoder_name or _configured_model()
-    todo, total = missing_texts(store, encoder)
-    cached = total - len(todo)
-    log.info("%d texts, %d cached, %d to embed with %s", total, cached, len(todo), encoder.model_id)
-    if progress:
-        progress("embedding papers", 0, len(todo))
-    if not todo:
-        return EmbedReport(encoder.model_id, total, cached, 0, 0, time.perf_counter() - start)
-    with warnings.catch_warnings():
-        # Ray Data warns about its own deprecated defaults on every DataContext it builds.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        done, n_workers = _run(todo, name, address, workers, threads_per_worker, round_size, batch_size, store, encoder, progress)
-    return EmbedReport(encoder.model_id, total, cached, done, n_workers, time.perf_counter() - start)
+    try:
+        encoder = make_encoder(encoder_name)  # validates the name; the driver needs model_id/dim
+        todo, total = missing_texts(store, encoder)
+        log.info("%d texts, %d cached, %d to embed with %s", total, total - len(todo), len(todo), encoder.model_id)
+        if progress:
+            progress("embedding papers", 0, len(todo))
+        done = n_workers = 0
+        if todo:
+            with warnings.catch_warnings():
+                # Ray Data warns about its own deprecated defaults on every DataContext it builds.
+                warnings.simplefilter("ignore", DeprecationWarning)
+                name = encoder_name or _configured_model()
+                plan = (workers, threads_per_worker, round_size, batch_size)
+                done, n_workers = _run(todo, name, address, plan, store, encoder, progress)
+        report = EmbedReport(encoder.model_id, total, total - len(todo), done, n_workers, time.perf_counter() - start)
+        _sync_pgvector(store, encoder, report)
+        return report
+    finally:
+        if not isinstance(store_url, Store):
+            store.close()
+
+
+def _sync_pgvector(store: Store, encoder: Encoder, report: EmbedReport) -> None:
+    """With PostgreSQL, project the cache onto the pgvector column serving dense search."""
+    if store.dialect != "postgresql":
+        return
+    from .embeddings.pgvector import sync_paper_vectors
+
+    try:
+        report.pgvector_rows = sync_paper_vectors(store, encoder.model_id, encoder.dim)
+    except (StoreError, ImportError) as exc:
+        log.warning("vectors cached, but not indexed with pgvector: %s", exc)
 
 
 def _run(
     todo: dict[str, str],
     name: str,
     address: str | None,
-    workers: int | None,
-    threads_per_worker: int,
-    round_size: int,
-    batch_size: int,
+    plan: tuple[int | None, int, int, int],
     store: Store,
     encoder: Encoder,
     progress: Progress | None,
 ) -> tuple[int, int]:
-    """Connect, embed ``todo`` round by round, disconnect; (texts embedded, workers)."""
+    """Connect, embed ``todo`` round by round, disconnect; (texts embedded, workers).
+    ``plan``: (workers or None, threads per worker, texts per round, texts per batch)."""
+    workers, threads_per_worker, round_size, batch_size = plan
     ray, started = _connect(address, workers, threads_per_worker)
     try:
         n_workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1) // threads_per_worker))

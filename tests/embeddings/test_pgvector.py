@@ -97,3 +97,17 @@ def test_sqlite_has_no_pgvector(tmp_path):
     store = open_store(tmp_path / "kb.db")
     with pytest.raises(StoreError, match="PostgreSQL"):
         sync_paper_vectors(store, "hashing-256", 256)
+
+
+def test_a_ray_run_with_nothing_left_to_embed_still_fills_pgvector(pg_url):
+    from scholarlens.distributed import embed_store_with_ray
+
+    store = open_store(pg_url)
+    enc = HashingEncoder(dim=32)
+    rows = store.query("SELECT title, abstract FROM papers ORDER BY id")
+    embed_cached(store, enc, [t for t in (paper_text(r["title"], r["abstract"]) for r in rows) if t])
+    store.close()
+    # Every text is cached: Ray is never contacted (the address is not even valid).
+    report = embed_store_with_ray(pg_url, "hashing-32", "no-such-host:1")
+    assert (report.embedded, report.workers) == (0, 0)
+    assert report.pgvector_rows == report.texts > 0

@@ -8,7 +8,8 @@ Encoder names (``SCHOLARLENS_MODEL`` or ``--model``):
   and run by ONNX Runtime in fp32 / int8 per-channel (:mod:`.onnx`); no torch at query time.
 * any of the three with a token budget: ``minilm-int8:192``, head+tail ``minilm-int8:256/64``
   (torch supports head budgets only). Without one, 256 tokens.
-* ``hashing``: deterministic bag-of-words hashing, for tests; says nothing about quality.
+* ``hashing`` (or ``hashing-DIM``): deterministic bag-of-words hashing, for tests; says
+  nothing about quality.
 * anything else: a path to a local sentence-transformers model directory.
 
 Vectors are L2-normalised float32, so cosine similarity is a dot product. Importing this
@@ -66,7 +67,10 @@ def make_encoder(name: str | None = None, *, threads: int | None = None) -> Enco
 
         return OnnxEncoder(BUNDLED[base], budget, threads=threads)
     if name.startswith("hashing"):
-        return HashingEncoder()
+        dim = name.removeprefix("hashing").lstrip("-")
+        if dim and not dim.isdigit():
+            raise ModelError(f"encoder {name!r}: expected hashing or hashing-DIM")
+        return HashingEncoder(int(dim) if dim else 256)
     return SentenceTransformerEncoder(name)
 
 
