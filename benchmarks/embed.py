@@ -113,6 +113,7 @@ def speed(n: int, rounds: int, only: list[str] | None) -> dict:
     import numpy as np
 
     texts = corpus(n)
+    load = os.getloadavg()
     variants = [v for v in VARIANTS if not only or v[1] in only]
     encoders = {name: _encoder(name) for _, name, _ in variants}
     tok = encoders.get("minilm-int8") or next(e for e in encoders.values() if hasattr(e, "tokenizer"))
@@ -125,6 +126,20 @@ def speed(n: int, rounds: int, only: list[str] | None) -> dict:
             vectors[name] = encoders[name].encode(texts)
             times[name].append((time.perf_counter() - wall, time.process_time() - cpu))
             print(f"round {r + 1} {label}: {times[name][-1][0]:.1f}s wall", file=sys.stderr, flush=True)
+        partial = _speed_rows(variants, texts, times, vectors) | {"rounds_done": r + 1}
+        (OUT / "embed-speed.partial.json").write_text(json.dumps(partial, indent=2))
+    result = _speed_rows(variants, texts, times, vectors)
+    result.update(
+        rounds=rounds,
+        mean_tokens=round(statistics.mean(lengths), 1),
+        over_256=round(sum(x > 256 for x in lengths) / len(lengths), 3),
+        load_before=load,
+        cpus=os.cpu_count(),
+    )
+    return result
+
+
+def _speed_rows(variants, texts, times, vectors) -> dict:  # type: ignore[no-untyped-def]
     ref = vectors.get("minilm")
     rows = []
     for label, name, runtime in variants:
@@ -144,15 +159,7 @@ def speed(n: int, rounds: int, only: list[str] | None) -> dict:
                 "cos_min": None if cos is None else round(float(cos.min()), 4),
             }
         )
-    return {
-        "texts": len(texts),
-        "rounds": rounds,
-        "mean_tokens": round(statistics.mean(lengths), 1),
-        "over_256": round(sum(x > 256 for x in lengths) / len(lengths), 3),
-        "load_before": os.getloadavg(),
-        "cpus": os.cpu_count(),
-        "rows": rows,
-    }
+    return {"texts": len(texts), "rows": rows}
 
 
 def quality(models: list[str], cache: str) -> dict:
@@ -251,6 +258,73 @@ def _children_cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+def _load(name: str) -> dict | None:
+    for suffix in ("", ".partial"):
+        path = OUT / f"embed-{name}{suffix}.json"
+        if path.exists():
+            return json.loads(path.read_text())
+    return None
+
+
+def report(out: Path) -> str:
+    """``embed.md``: the measured tables, from the JSON each part wrote."""
+    lines = ["# Embedding benchmark (`benchmarks/embed.py`)", "", __doc__.split("\n\n", 2)[2].strip(), ""]
+    sp, qu, co, ra = (_load(n) for n in ("speed", "quality", "cold", "ray"))
+    if sp:
+        ref = next((r for r in sp["rows"] if r["model"] == "minilm"), None)
+        lines += [
+            f"## Speed: {sp['texts']} texts, {sp.get('rounds', sp.get('rounds_done'))} interleaved rounds (median)",
+            "",
+            f"`{sp.get('command', '')}` — {sp.get('date', '')}; load average before: "
+            f"{', '.join(f'{x:.1f}' for x in sp.get('load_before', []))} on {sp.get('cpus', '?')} CPUs; "
+            f"mean {sp.get('mean_tokens', '?')} tokens per text, {sp.get('over_256', 0):.0%} over 256.",
+            "",
+            "| variant | papers/s (wall) | papers per CPU-s | × torch fp32 (CPU) | cosine to torch fp32 (mean / min) | wall s per round | CPU s per round |",
+            "|---|---|---|---|---|---|---|",
+        ]
+        for r in sp["rows"]:
+            x = r["papers_per_cpu_s"] / ref["papers_per_cpu_s"] if ref else float("nan")
+            cos = "—" if r["cos_mean"] is None else f"{r['cos_mean']:.4f} / {r['cos_min']:.4f}"
+            lines.append(
+                f"| {r['variant']} | {r['papers_per_s']} | {r['papers_per_cpu_s']} | {x:.2f} | {cos} | "
+                f"{', '.join(map(str, r['walls']))} | {', '.join(map(str, r['cpus']))} |"
+            )
+        lines.append("")
+    if qu:
+        base = next((r["loss"] for r in qu["rows"] if r["model"] == "minilm"), None)
+        lines += [
+            "## Quality: gold-standard dev loss (default method, d_20_1..10, lower is better)",
+            "",
+            f"`{qu.get('command', '')}` — {qu.get('date', '')}",
+            "",
+            "| encoder | loss | Δ vs torch fp32/256 | easy | hard |",
+            "|---|---|---|---|---|",
+        ]
+        for r in qu["rows"]:
+            d = "" if base is None else f"{r['loss'] - base:+.4f}"
+            lines.append(f"| `{r['model']}` | {r['loss']:.4f} | {d} | {r['easy']:.3f} | {r['hard']:.3f} |")
+        lines.append("")
+    if co:
+        lines += ["## Cold `scholarlens experts` (a fresh process, 53-paper example KB, cached paper vectors)", ""]
+        lines += ["| encoder | wall s (median) | CPU s (median) | heavy modules loaded |", "|---|---|---|---|"]
+        for model, r in co["by_model"].items():
+            lines.append(f"| `{model}` | {r['median_wall_s']} | {r['median_cpu_s']} | {', '.join(r['heavy_modules_loaded'])} |")
+        lines.append("")
+    if ra:
+        lines += [
+            f"## Ray Data, local cluster: {ra['texts']} texts, `{ra['model']}`",
+            "",
+            f"`{ra.get('command', '')}` — {ra.get('date', '')}; load average before: "
+            f"{', '.join(f'{x:.1f}' for x in ra.get('load_before', []))}",
+            "",
+            "| workers | seconds | papers/s |",
+            "|---|---|---|",
+        ]
+        lines += [f"| {r['workers']} | {r['seconds']} | {r['papers_per_s']} |" for r in ra["rows"]]
+        lines += ["", f"Efficiency of the second worker: {ra['efficiency_2_workers']}", ""]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("part", choices=["speed", "quality", "cold", "ray", "report"])
@@ -264,9 +338,7 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     sys.path.insert(0, str(ROOT / "src"))
     if a.part == "report":
-        from embed_report import write_report
-
-        write_report(OUT, HERE / "embed.md")
+        (HERE / "embed.md").write_text(report(OUT))
         return
     if a.part == "speed":
         result = speed(a.n or 2000, a.rounds, a.only)
