@@ -177,14 +177,24 @@ def quality(models: list[str], cache: str) -> dict:
     return {"cache": cache, "rows": rows, "load_before": os.getloadavg()}
 
 
+HEAVY = ("torch", "sentence_transformers", "transformers", "onnxruntime", "sklearn", "scipy", "pandas", "pyarrow")
+_CLI = (
+    "import atexit, sys\n"
+    "heavy = sys.argv.pop(1).split(',')\n"
+    "atexit.register(lambda: print('HEAVY', ','.join(m for m in heavy if m in sys.modules), file=sys.stderr))\n"
+    "from scholarlens.cli import main\n"
+    "main()\n"
+)
+
+
 def cold(repeat: int, model: str) -> dict:
-    """A fresh ``scholarlens experts`` process over the seeded examples; what it imports."""
+    """A fresh ``scholarlens experts`` process over the example KB (paper vectors cached)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "SCHOLARLENS_MODEL": model}
     db = Path(tempfile.mkdtemp(prefix="embed-cold-")) / "kb.db"
-    cli = [sys.executable, "-c", "from scholarlens.cli import main; main()", "--db", str(db)]
+    cli = [sys.executable, "-c", _CLI, ",".join(HEAVY), "--db", str(db)]
     subprocess.run([*cli, "ingest", str(ROOT / "examples" / "profiles")], env=env, check=True, capture_output=True)
     subprocess.run([*cli, "experts", "warm the cache"], env=env, check=True, capture_output=True)
-    runs = []
+    runs, heavy = [], ""
     for _ in range(repeat):
         wall = time.perf_counter()
         proc = subprocess.run(
@@ -196,27 +206,14 @@ def cold(repeat: int, model: str) -> dict:
         wall = time.perf_counter() - wall
         user = float(re.search(r"User time \(seconds\): ([\d.]+)", proc.stderr).group(1))
         system = float(re.search(r"System time \(seconds\): ([\d.]+)", proc.stderr).group(1))
+        heavy = re.search(r"^HEAVY (.*)$", proc.stderr, re.M).group(1)
         runs.append({"wall_s": round(wall, 2), "cpu_s": round(user + system, 2), "rc": proc.returncode})
-    imp = subprocess.run(
-        [sys.executable, "-X", "importtime", *cli[1:], "experts", "reinforcement learning for robot control"],
-        env=env,
-        capture_output=True,
-        text=True,
-    )
-    heavy = []
-    for line in imp.stderr.splitlines():
-        m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|( *)(\S+)", line)
-        if m and len(m.group(3)) <= 3:  # top-level and direct children only
-            heavy.append((int(m.group(2)) / 1e6, m.group(4)))
-    heavy.sort(reverse=True)
-    loaded = [m for m in ("torch", "sentence_transformers", "transformers", "sklearn", "onnxruntime", "scipy") if f" {m}\n" in imp.stderr + "\n" or re.search(rf"\| +{m}$", imp.stderr, re.M)]
     return {
         "model": model,
         "runs": runs,
         "median_wall_s": statistics.median(r["wall_s"] for r in runs),
         "median_cpu_s": statistics.median(r["cpu_s"] for r in runs),
-        "top_imports_s": [(round(s, 2), name) for s, name in heavy[:12]],
-        "heavy_modules_loaded": loaded,
+        "heavy_modules_loaded": heavy.split(",") if heavy else [],
         "load_before": os.getloadavg(),
     }
 

@@ -67,14 +67,25 @@ def test_onnx_int8_is_close_to_torch_and_keeps_the_ranking(exported, torch_vecto
 
 @pytest.mark.slow
 def test_budgets_change_only_long_texts(exported):
-    full = get_encoder("minilm-int8").encode(TEXTS)
-    short = get_encoder("minilm-int8:64").encode(TEXTS)
-    tail = get_encoder("minilm-int8:64/16").encode(TEXTS)
-    for i in (0, 2, 3):  # under 64 tokens: identical under every budget
-        np.testing.assert_allclose(full[i], short[i], atol=1e-6)
-        np.testing.assert_allclose(full[i], tail[i], atol=1e-6)
+    full = get_encoder("minilm-onnx").encode(TEXTS)
+    short = get_encoder("minilm-onnx:64").encode(TEXTS)
+    tail = get_encoder("minilm-onnx:64/16").encode(TEXTS)
+    for i in (0, 2, 3):  # under 64 tokens: the same vectors under every budget
+        np.testing.assert_allclose(full[i], short[i], atol=1e-5)
+        np.testing.assert_allclose(full[i], tail[i], atol=1e-5)
     assert float(short[1] @ tail[1]) < 0.9999  # the long one: head-only differs from head+tail
     assert get_encoder("minilm-int8:64/16").model_id == "onnx-int8:all-MiniLM-L6-v2:64/16"
+
+
+@pytest.mark.slow
+def test_int8_vectors_depend_a_little_on_the_batch(exported):
+    """Dynamic int8 quantises activations per batch (range over the whole padded tensor), so a
+    text's vector moves slightly with its batch-mates: close, never identical to fp32."""
+    enc = get_encoder("minilm-int8")
+    alone = np.stack([enc.encode([t])[0] for t in TEXTS])
+    together = enc.encode(TEXTS)
+    cos = (alone * together).sum(axis=1)
+    assert cos.min() > 0.98
 
 
 @pytest.mark.slow
