@@ -9,7 +9,7 @@ import time
 import pytest
 from fastapi.testclient import TestClient
 
-from scholarlens.web.pages import topics_chart
+from scholarlens.web.charts import topics_chart
 
 from ..conftest import SEEDS
 from .conftest import TOKEN

@@ -2,7 +2,9 @@
 
 The request that uploads files returns at once with a job id; one worker thread ingests jobs
 in order (writes are serialised; readers keep going thanks to WAL) and records the core's
-``(stage, done, total)`` progress, which the browser polls.
+``(stage, done, total)`` progress, which the browser polls. After the files, the job embeds
+the papers they brought (stage ``embedding``), so the next query finds every vector cached
+instead of embedding them inside someone's request.
 """
 
 from __future__ import annotations
@@ -12,14 +14,19 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..embeddings import Encoder, embed_cached, get_encoder
 from ..errors import NotFoundError, ScholarLensError
+from ..expertise import paper_text as expert_text
 from ..kb import KnowledgeBase
+from ..researchers import embed as embed_memo
+from ..researchers import paper_text as similar_text
 from .security import write_upload
 
 log = logging.getLogger("scholarlens")
@@ -52,8 +59,10 @@ class Job:
         n = max(len(self.files), 1)
         if self.finished:
             return 100
+        if self.stage == "embedding":
+            return min(99, 90 + int(9 * self.done / self.total) if self.total else 90)
         part = 0.8 * self.done / self.total if self.stage == "records" and self.total else 0.0
-        return min(99, int(100 * (self.files_done + part) / n))
+        return min(90, int(90 * (self.files_done + part) / n))
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -65,8 +74,16 @@ class Job:
 class JobRunner:
     """Runs ingest jobs one at a time on a worker thread and remembers the last ``keep``."""
 
-    def __init__(self, kb: KnowledgeBase, upload_dir: Path, keep: int = 100, lock: AbstractContextManager[Any] | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        upload_dir: Path,
+        keep: int = 100,
+        lock: AbstractContextManager[Any] | None = None,
+        encoder: Callable[[], Encoder] = get_encoder,
+    ) -> None:
         self.kb = kb
+        self._encoder = encoder
         self.upload_dir = upload_dir
         self.keep = keep
         self._write_lock = lock or nullcontext()
@@ -104,18 +121,14 @@ class JobRunner:
             job.files = [p.name for p in paths]
             job.current = job.files[0] if job.files else None
             job.stage = "parsing"
-
-            def progress(stage: str, done: int, total: int) -> None:
-                if stage == "files":
-                    job.files_done = done
-                    job.current = job.files[done] if done < len(job.files) else None
-                    job.stage, job.done, job.total = "parsing", 0, 0
-                else:
-                    job.stage, job.done, job.total = stage, done, total
-
             with self._write_lock:
-                report = self.kb.ingest(paths, format=job.format, progress=progress)
+                report = self.kb.ingest(paths, format=job.format, progress=_progress_of(job))
             job.report = report.to_dict()
+            totals = job.report["totals"]
+            if totals.get("new_papers") or totals.get("merged_papers"):
+                job.current = None
+                with self._write_lock:
+                    embed_papers(self.kb, self._encoder(), _progress_of(job))
             job.status = "done"
         except (ScholarLensError, OSError, ValueError) as exc:
             job.error = str(exc)
@@ -130,3 +143,29 @@ class JobRunner:
             # A file database gives each thread its own connection: close the worker's.
             if getattr(self.kb.store, "path", ":memory:") != ":memory:":
                 self.kb.store.close()
+
+
+def _progress_of(job: Job) -> Callable[[str, int, int | None], None]:
+    """The core's progress callback, recorded on the job for the browser to poll."""
+
+    def progress(stage: str, done: int, total: int | None) -> None:
+        if stage == "files":
+            job.files_done = done
+            job.current = job.files[done] if done < len(job.files) else None
+            job.stage, job.done, job.total = "parsing", 0, 0
+        else:
+            job.stage, job.done, job.total = stage, done, total or 0
+
+    return progress
+
+
+def embed_papers(kb: KnowledgeBase, encoder: Encoder, progress: Callable[[str, int, int | None], None]) -> int:
+    """Embed every stored paper whose vector is not cached yet, in the texts the queries use
+    (expert search and similar people); returns how many papers were looked at."""
+    rows = kb.store.query("SELECT title, abstract FROM papers WHERE title IS NOT NULL OR abstract IS NOT NULL ORDER BY id")
+    texts = [t for t in (expert_text(r["title"], r["abstract"]) for r in rows) if t]
+    progress("embedding", 0, len(texts))
+    embed_cached(kb.store, encoder, texts, progress=lambda d, t: progress("embedding", d, t))
+    embed_memo(encoder, [similar_text(r["title"], r["abstract"]) for r in rows], kb.store)
+    progress("embedding", len(texts), len(texts))
+    return len(rows)
