@@ -10,6 +10,7 @@ instead of embedding them inside someone's request.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 import uuid
@@ -27,6 +28,7 @@ from ..expertise import paper_text as expert_text
 from ..kb import KnowledgeBase
 from ..researchers import embed as embed_memo
 from ..researchers import paper_text as similar_text
+from .problems import database_error_text
 from .security import write_upload
 
 log = logging.getLogger("scholarlens")
@@ -132,6 +134,9 @@ class JobRunner:
             job.status = "done"
         except (ScholarLensError, OSError, ValueError) as exc:
             job.error = str(exc)
+            job.status = "failed"
+        except sqlite3.DatabaseError as exc:
+            job.error = database_error_text(exc)
             job.status = "failed"
         except Exception as exc:  # pragma: no cover - a bug; keep the worker alive and say so
             log.exception("ingest job %s crashed", job.id)

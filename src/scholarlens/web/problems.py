@@ -105,15 +105,23 @@ async def _limit(request: Request, exc: Exception) -> Response:
     return response
 
 
-async def _database(request: Request, exc: Exception) -> Response:
-    # One line for the user and the log: a read-only file, a locked or full disk...
+def _read_only(exc: Exception) -> bool:
+    return "readonly" in str(exc).replace("-", "").replace(" ", "").lower()
+
+
+def database_error_text(exc: Exception) -> str:
+    """One line saying what the database refused (a read-only file, a locked or full disk...)."""
     text = " ".join(str(exc).split()) or type(exc).__name__
-    log.error("database error on %s: %s", request.url.path, text)
-    read_only = "readonly" in text.replace("-", "").replace(" ", "").lower()
     detail = f"the database refused the operation: {text}"
-    if read_only:
-        detail += " (the database file or its folder is read-only; serve a writable copy, or use the server read-only)"
-    return error_response(request, 503 if read_only else 500, "Store error", detail, error="StoreError")
+    if _read_only(exc):
+        detail += " (the database file or its folder is read-only: serve a writable copy, or keep the server read-only)"
+    return detail
+
+
+async def _database(request: Request, exc: Exception) -> Response:
+    detail = database_error_text(exc)
+    log.error("database error on %s: %s", request.url.path, detail)
+    return error_response(request, 503 if _read_only(exc) else 500, "Store error", detail, error="StoreError")
 
 
 async def _invalid(request: Request, exc: Exception) -> Response:
