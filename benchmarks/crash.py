@@ -4,8 +4,8 @@
 Two workloads, each through the real CLI (``scholarlens --db DB ingest ...`` in a subprocess,
 the database in a temporary folder):
 
-* ``profiles`` — the example profiles and the first ``--dev-profiles`` whois dev profiles (real
-  files; one transaction per file);
+* ``profiles`` — the example profiles and the ``--dev-profiles`` smallest whois dev profiles
+  (real files; one transaction per file);
 * ``dump`` — a synthetic arXiv-snapshot JSON-lines dump (``arxiv_snapshot.generate``; batches
   with checkpoints, resumed by the next run).
 
@@ -80,6 +80,7 @@ def run_to_end(db: Path, paths: list[Path], env: dict[str, str]) -> float:
 class Workload:
     name: str
     paths: list[Path]
+    files: int
     reference: dict[str, int] = field(default_factory=dict)
     clean_s: float = 0.0
     startup_s: float = 0.0
@@ -143,7 +144,7 @@ def report(workloads: list[Workload], args: argparse.Namespace, wall: float, loa
         s = wl.state_at_kill
         ok = wl.trials - len(wl.failures)
         lines.append(
-            f"| {wl.name} | {sum(len(list(p.iterdir())) if p.is_dir() else 1 for p in wl.paths)} | {wl.clean_s:.1f} "
+            f"| {wl.name} | {wl.files} | {wl.clean_s:.1f} "
             f"| {wl.trials} | {wl.kills} | {wl.missed} | {s['empty']} / {s['partial']} / {s['complete']} "
             f"| {ok}/{wl.trials} | {ok}/{wl.trials} | {len(wl.failures)} |"
         )
@@ -178,9 +179,9 @@ def main() -> int:
         arxiv_snapshot.generate(args.records, dump, seed=args.seed)
         profiles = tmp / "profiles"
         profiles.mkdir()
-        for src in sorted(EXAMPLES.glob("*.txt")) + sorted(DEV.glob("*.txt"))[: args.dev_profiles]:
+        for src in sorted(EXAMPLES.glob("*.txt")) + sorted(DEV.glob("*.txt"), key=lambda p: (p.stat().st_size, p.name))[: args.dev_profiles]:
             (profiles / src.name).write_bytes(src.read_bytes())
-        workloads = [Workload("profiles", [profiles]), Workload("dump", [dump])]
+        workloads = [Workload("profiles", [profiles], len(list(profiles.iterdir()))), Workload("dump", [dump], 1)]
         startup = startup_seconds(tmp / "empty.db", env)
         for wl in workloads:
             wl.startup_s = startup
