@@ -132,6 +132,10 @@ def trial(tmp: Path, wl: Workload, env: dict[str, str], rng: random.Random, kill
 
 def report(workloads: list[Workload], args: argparse.Namespace, wall: float, load: tuple[float, float, float]) -> list[str]:
     lines = [
+        "# kill -9 campaign over ingest (benchmarks/crash.py)",
+        "",
+        "Command: `PYTHONPATH=src python benchmarks/crash.py " + " ".join(sys.argv[1:]) + "`",
+        "",
         f"seed {args.seed}, {args.kills_per_trial} kill(s) per trial then a run to the end; "
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs; load average before {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}; "
         f"campaign wall time {wall / 60:.1f} min",
