@@ -17,9 +17,6 @@ from pydantic import BaseModel, Field
 
 from .. import formats
 from ..errors import InputError
-from ..expertise import find_experts, suggest_reviewers
-from ..identity import whois as whois_of
-from ..researchers import person_view, similar_people
 from .context import ctx_of
 from .forms import (
     Limit,
@@ -69,7 +66,7 @@ async def profile_whois(request: Request, ref: str, limit: Annotated[int, Query(
     ctx = ctx_of(request)
 
     def run() -> dict[str, Any]:
-        return whois_of(ctx.kb, ctx.kb.resolve_profile_id(ref), limit=limit, encoder=ctx.encoder())
+        return ctx.kb.whois(ctx.kb.resolve_profile_id(ref), limit=limit)
 
     return await ctx.compute(run)
 
@@ -96,13 +93,13 @@ def people(request: Request, limit: Limit = 25, offset: Offset = 0, q: SearchQ =
 @router.get("/people/{person_id}", summary="A person: papers by year, topics over time, co-authors, similar people")
 async def person(request: Request, person_id: PersonId) -> dict[str, Any]:
     ctx = ctx_of(request)
-    return await ctx.compute(lambda: person_view(ctx.kb, person_id, encoder=ctx.encoder()))
+    return await ctx.compute(lambda: ctx.kb.person(person_id))
 
 
 @router.get("/people/{person_id}/similar", summary="People whose work is closest to this person's")
 async def similar(request: Request, person_id: PersonId, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[dict[str, Any]]:
     ctx = ctx_of(request)
-    return await ctx.compute(lambda: similar_people(ctx.kb, person_id, limit=limit, encoder=ctx.encoder()))
+    return await ctx.compute(lambda: ctx.kb.similar(person_id, limit=limit))
 
 
 # -- expertise -----------------------------------------------------------------------------
@@ -113,7 +110,7 @@ async def experts(
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
     ctx = ctx_of(request)
-    found = await ctx.compute(lambda: find_experts(ctx.kb, q, limit=limit, encoder=ctx.encoder()))
+    found = await ctx.compute(lambda: ctx.kb.experts(q, limit=limit))
     return {"query": q, "experts": found}
 
 
@@ -130,7 +127,7 @@ async def reviewers(request: Request, body: PaperIn) -> dict[str, Any]:
     ctx = ctx_of(request)
     text = paper_text(body.title, body.abstract, body.text)
     authors = [a.strip() for a in body.authors if a.strip()] or None
-    found = await ctx.compute(lambda: suggest_reviewers(ctx.kb, text, authors=authors, limit=body.limit, encoder=ctx.encoder()))
+    found = await ctx.compute(lambda: ctx.kb.reviewers(text, authors=authors, limit=body.limit))
     return {"reviewers": found}
 
 
@@ -149,7 +146,7 @@ async def whois(request: Request, body: ProfileIn) -> dict[str, Any]:
 
     def run() -> dict[str, Any]:
         parsed = parse_upload(body.text.encode("utf-8"), body.filename, format, ctx.limits.max_records)
-        return whois_of(ctx.kb, parsed, limit=body.limit, encoder=ctx.encoder())
+        return ctx.kb.whois(parsed, limit=body.limit)
 
     return await ctx.compute(run)
 
@@ -166,7 +163,7 @@ async def whois_upload(
 
     def run() -> dict[str, Any]:
         parsed = parse_upload(data, name, forced, ctx.limits.max_records)
-        return whois_of(ctx.kb, parsed, limit=limit, encoder=ctx.encoder())
+        return ctx.kb.whois(parsed, limit=limit)
 
     return await ctx.compute(run)
 

@@ -82,7 +82,7 @@ def create_app(
     writer = _writer(knowledge)
     serial = _serial(knowledge)
     limits = limits or Limits.from_settings(max_body)
-    jobs = JobRunner(writer, data_path / "uploads", lock=serial, encoder=lambda: app.state.ctx.encoder())
+    jobs = JobRunner(writer, data_path / "uploads", lock=serial, reader=knowledge)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -25,7 +25,6 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from .. import settings
-from ..embeddings import Encoder, get_encoder
 from ..errors import InputError
 from ..kb import KnowledgeBase
 from .jobs import JobRunner
@@ -100,19 +99,10 @@ class WebContext:
     #: Held around core calls only where threads share one connection (``:memory:``).
     serial: AbstractContextManager[Any] = field(default_factory=nullcontext)
     _slots: Slots | None = None
-    _encoder: Encoder | None = None
-    _encoder_lock: threading.Lock = field(default_factory=threading.Lock)
 
     @property
     def max_body(self) -> int:
         return self.limits.max_body
-
-    def encoder(self) -> Encoder:
-        """The embedding model, loaded once even when the first requests arrive together."""
-        with self._encoder_lock:
-            if self._encoder is None:
-                self._encoder = get_encoder()
-            return self._encoder
 
     async def compute(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(*args, **kwargs)`` on a worker thread, within the limits: a free slot and the

@@ -22,12 +22,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..embeddings import Encoder, embed_cached, get_encoder
+from ..catalog import paper_text
 from ..errors import NotFoundError, ScholarLensError
-from ..expertise import paper_text as expert_text
 from ..kb import KnowledgeBase
-from ..researchers import embed as embed_memo
-from ..researchers import paper_text as similar_text
 from .problems import database_error_text
 from .security import write_upload
 
@@ -82,10 +79,10 @@ class JobRunner:
         upload_dir: Path,
         keep: int = 100,
         lock: AbstractContextManager[Any] | None = None,
-        encoder: Callable[[], Encoder] = get_encoder,
+        reader: KnowledgeBase | None = None,
     ) -> None:
         self.kb = kb
-        self._encoder = encoder
+        self.reader = reader or kb
         self.upload_dir = upload_dir
         self.keep = keep
         self._write_lock = lock or nullcontext()
@@ -130,7 +127,7 @@ class JobRunner:
             if totals.get("new_papers") or totals.get("merged_papers"):
                 job.current = None
                 with self._write_lock:
-                    embed_papers(self.kb, self._encoder(), _progress_of(job))
+                    embed_papers(self.kb, self.reader, _progress_of(job))
             job.status = "done"
         except (ScholarLensError, OSError, ValueError) as exc:
             job.error = str(exc)
@@ -164,13 +161,15 @@ def _progress_of(job: Job) -> Callable[[str, int, int | None], None]:
     return progress
 
 
-def embed_papers(kb: KnowledgeBase, encoder: Encoder, progress: Callable[[str, int, int | None], None]) -> int:
-    """Embed every stored paper whose vector is not cached yet, in the texts the queries use
-    (expert search and similar people); returns how many papers were looked at."""
-    rows = kb.store.query("SELECT title, abstract FROM papers WHERE title IS NOT NULL OR abstract IS NOT NULL ORDER BY id")
-    texts = [t for t in (expert_text(r["title"], r["abstract"]) for r in rows) if t]
+def embed_papers(writer: KnowledgeBase, reader: KnowledgeBase, progress: Callable[[str, int, int | None], None], step: int = 256) -> int:
+    """Embed every stored paper whose vector is not cached yet: into the store's embedding
+    cache (through ``writer``) and the serving knowledge base's memo (``reader``, whose model
+    is the one loaded for queries). Returns how many paper texts were looked at."""
+    rows = writer.store.query("SELECT title, abstract FROM papers WHERE title IS NOT NULL OR abstract IS NOT NULL ORDER BY id")
+    texts = [t for t in (paper_text(r["title"], r["abstract"]) for r in rows) if t]
+    encoder = reader.encoder
     progress("embedding", 0, len(texts))
-    embed_cached(kb.store, encoder, texts, progress=lambda d, t: progress("embedding", d, t))
-    embed_memo(encoder, [similar_text(r["title"], r["abstract"]) for r in rows], kb.store)
-    progress("embedding", len(texts), len(texts))
-    return len(rows)
+    for start in range(0, len(texts), step):
+        reader.vectors.embed(encoder, texts[start : start + step], writer.store)
+        progress("embedding", min(start + step, len(texts)), len(texts))
+    return len(texts)

@@ -16,9 +16,6 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from .. import formats
 from ..errors import InputError, QueryError
-from ..expertise import find_experts, suggest_reviewers
-from ..identity import whois as whois_of
-from ..researchers import person_view
 from .charts import topics_chart, years_chart
 from .context import WebContext, ctx_of
 from .forms import (
@@ -41,7 +38,7 @@ router = APIRouter(include_in_schema=False)
 
 def _whois_upload(ctx: WebContext, data: bytes, name: str, format: str | None) -> dict[str, Any]:
     parsed = parse_upload(data, name, format, ctx.limits.max_records)
-    result = whois_of(ctx.kb, parsed, encoder=ctx.encoder())
+    result = ctx.kb.whois(parsed)
     return {**result, "_parsed": {"format": parsed.format, "papers": len(parsed.papers), "source": parsed.source}}
 
 
@@ -59,7 +56,7 @@ async def experts(request: Request, q: Annotated[str, Query(max_length=2000)] = 
     error = None
     if q.strip():
         try:
-            results = await ctx.compute(lambda: find_experts(ctx.kb, q, limit=limit, encoder=ctx.encoder()))
+            results = await ctx.compute(lambda: ctx.kb.experts(q, limit=limit))
         except QueryError as exc:
             error = str(exc)
     return ctx.render(request, "experts.html", q=q, limit=limit, results=results, error=error)
@@ -88,7 +85,7 @@ async def reviewers(
     try:
         uploaded = file_bytes(file)
         text = paper_text(title, abstract, uploaded.decode("utf-8", "replace") if uploaded else None)
-        results = await ctx.compute(lambda: suggest_reviewers(ctx.kb, text, authors=names, limit=limit, encoder=ctx.encoder()))
+        results = await ctx.compute(lambda: ctx.kb.reviewers(text, authors=names, limit=limit))
     except InputError as exc:
         error = str(exc)
     return ctx.render(request, "reviewers.html", form=form, results=results, error=error, status_code=200 if error is None else 400)
@@ -102,7 +99,7 @@ async def whois_form(request: Request, profile: Annotated[str | None, Query(max_
     if profile:
         pid = ctx.kb.resolve_profile_id(profile)
         stored = ctx.kb.profile(pid)
-        result = await ctx.compute(lambda: whois_of(ctx.kb, pid, encoder=ctx.encoder()))
+        result = await ctx.compute(lambda: ctx.kb.whois(pid))
     return ctx.render(request, "whois.html", formats=formats.FORMATS, form={}, result=result, stored=stored)
 
 
@@ -150,7 +147,7 @@ def people(request: Request, q: Annotated[str, Query(max_length=500)] = "", offs
 @router.get("/people/{person_id}", response_class=HTMLResponse)
 async def person(request: Request, person_id: PersonId) -> Response:
     ctx = ctx_of(request)
-    view = await ctx.compute(lambda: person_view(ctx.kb, person_id, encoder=ctx.encoder()))
+    view = await ctx.compute(lambda: ctx.kb.person(person_id))
     charts = {"years": years_chart(view.get("papers_by_year") or {}), "topics": topics_chart(view.get("topics") or [])}
     return ctx.render(request, "person.html", view=view, p=view.get("person") or {}, charts=charts)
 
