@@ -215,6 +215,13 @@ def test_6_the_largest_id_is_a_404_not_a_500(client: TestClient) -> None:
     _problem(client.get(f"/api/people/{2**63 - 1}"), 404)
 
 
+def test_6_a_profile_ref_is_never_read_as_a_server_path(client: TestClient, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("Eve Secret\nAbstract:Something private the server must not parse.\n")
+    _problem(client.get(f"/api/profiles/{secret.name}/whois"), 404)
+    assert client.get("/whois", params={"profile": str(secret)}).status_code == 404
+
+
 def test_6_host_testserver_does_not_pass_the_dns_rebinding_check(web_db: Path) -> None:
     with TestClient(create_app(web_db)) as default_client:  # Starlette's default Host: testserver
         assert default_client.get("/api/summary").status_code == 400
