@@ -62,9 +62,9 @@ def cli(db: Path, paths: list[Path]) -> list[str]:
 
 
 def startup_seconds(db: Path, env: dict[str, str]) -> float:
-    """How long the CLI takes to start and open a database (kills before that hit nothing)."""
+    """How long the CLI takes to start (kills before that hit nothing)."""
     t0 = time.perf_counter()
-    subprocess.run([*cli(db, [])[:-1], "summary"], env=env, capture_output=True, check=True)
+    subprocess.run([*cli(db, []), "--help"], env=env, capture_output=True, check=True)
     return time.perf_counter() - t0
 
 
