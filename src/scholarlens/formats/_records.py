@@ -9,7 +9,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import orjson
@@ -330,6 +330,44 @@ def month_number(value: Any) -> int | None:
         n = int(s) if len(s) <= 2 else 0
         return n if 1 <= n <= 12 else None
     return MONTHS.get(s) or MONTHS.get(s[:3])
+
+
+_PERCENT = re.compile(r"(?<!\\)%")
+_ACC = r"(?:['\"`^~=.]|[uvHckbdrt](?=[\s{]))\s*(?:\{[A-Za-z]\}|[A-Za-z])"
+_SYM = r"(?:[lLoOij]|ss|ae|AE|oe|OE|aa|AA)"
+_ACCENT = re.compile(rf"\{{\\{_ACC}\}}|\{{\\{_SYM}\}}|\\{_ACC}|\\{_SYM}(?:\{{\}}|(?![A-Za-z]))")
+
+
+@cache
+def latex_decoder() -> Any:
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+
+    db = get_default_latex_context_db()
+    names = {"TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "BibTeX": "BibTeX", "XeTeX": "XeTeX", "LuaTeX": "LuaTeX",
+             "ConTeXt": "ConTeXt", "AmS": "AMS", "AmSTeX": "AMS-TeX", "slash": "/", "textbackslash": "\\"}  # fmt: skip
+    macros = [MacroTextSpec(n, simplify_repl=r) for n, r in names.items()]
+    macros += [MacroTextSpec(n, simplify_repl="%s") for n in ("url", "mbox", "hbox", "textsc", "textnormal", "ensuremath")]
+    db.add_context_category("scholarlens-bibtex", macros=macros, prepend=True)
+    return LatexNodes2Text(latex_context=db, math_mode="verbatim", strict_latex_spaces=True)
+
+
+def latex_text(value: str) -> str:
+    """LaTeX markup to Unicode text (pylatexenc; math kept verbatim, ``%`` a percent sign, ``\\TeX``
+    → TeX); markup pylatexenc cannot read keeps its letters."""
+    if "\\" not in value and "{" not in value and "$" not in value:
+        return value
+    try:  # in a BibTeX value "%" is a percent sign, not a LaTeX comment
+        return str(latex_decoder().latex_to_text(_PERCENT.sub(r"\\%", value)))
+    except Exception:  # pylatexenc gives up on odd markup (or nests too deep): keep the letters
+        return re.sub(r"\\[A-Za-z]+\*?|[{}\\]", "", value)
+
+
+def latex_accents(value: str) -> str:
+    """Only the accent macros of a text decoded (``Gr\\"obner`` → Gröbner), math and other
+    markup left alone: cheap enough for every abstract of a dump."""
+    if "\\" not in value:
+        return value
+    return _ACCENT.sub(lambda m: latex_text(m.group(0)), value)
 
 
 _HTML = re.compile(r"<[A-Za-z/!][^<>]*>|&(?:[A-Za-z]{2,8}|#\d{1,7}|#x[0-9A-Fa-f]{1,6});")

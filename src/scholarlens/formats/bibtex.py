@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import logging
 import re
-from functools import cache
 from typing import Any
 
 from ..errors import ParseError
@@ -33,7 +32,6 @@ _SKIP_TYPES = {"comment", "preamble", "string"}
 CONTAINERS = {"proceedings", "mvproceedings", "collection", "mvcollection", "periodical", "reference", "mvreference", "xdata", "set"}
 #: Entry types that are a work when they have an author, a container when only editors.
 _BOOKS = {"book", "mvbook", "bookinbook"}
-_PERCENT = re.compile(r"(?<!\\)%")
 _IDENT = re.compile(r"^[^\s\"{}#,=()]+$")
 # bibtexparser logs every failed block itself; we report them as ParseErrors instead.
 _bib_log = logging.getLogger("bibtexparser")
@@ -90,29 +88,6 @@ def _strip_enclosing(value: str) -> str:
     return value
 
 
-@cache
-def _latex_decoder() -> Any:
-    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
-
-    db = get_default_latex_context_db()
-    names = {"TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "BibTeX": "BibTeX", "XeTeX": "XeTeX", "LuaTeX": "LuaTeX",
-             "ConTeXt": "ConTeXt", "AmS": "AMS", "AmSTeX": "AMS-TeX", "slash": "/", "textbackslash": "\\"}  # fmt: skip
-    macros = [MacroTextSpec(n, simplify_repl=r) for n, r in names.items()]
-    macros += [MacroTextSpec(n, simplify_repl="%s") for n in ("url", "mbox", "hbox", "textsc", "textnormal", "ensuremath")]
-    db.add_context_category("scholarlens-bibtex", macros=macros, prepend=True)
-    return LatexNodes2Text(latex_context=db, math_mode="verbatim", strict_latex_spaces=True)
-
-
-def decode_latex(value: str) -> str:
-    """LaTeX markup to Unicode text; markup pylatexenc cannot read keeps its letters."""
-    if "\\" not in value and "{" not in value and "$" not in value:
-        return value
-    try:  # in a BibTeX value "%" is a percent sign, not a LaTeX comment
-        return str(_latex_decoder().latex_to_text(_PERCENT.sub(r"\\%", value)))
-    except Exception:  # pylatexenc gives up on odd markup (or nests too deep): keep the letters
-        return re.sub(r"\\[A-Za-z]+\*?|[{}\\]", "", value)
-
-
 def _middlewares() -> list[Any]:
     from bibtexparser import middlewares as mw
     from bibtexparser.library import Library
@@ -138,7 +113,7 @@ def _middlewares() -> list[Any]:
     return [
         ResolveMacros(),
         mw.RemoveEnclosingMiddleware(True),
-        mw.LatexDecodingMiddleware(decoder=_latex_decoder()),
+        mw.LatexDecodingMiddleware(decoder=R.latex_decoder()),
         mw.MonthIntMiddleware(True),
         mw.SeparateCoAuthors(),
         mw.SplitNameParts(),

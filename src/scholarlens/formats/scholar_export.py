@@ -12,7 +12,7 @@ import re
 
 from ..errors import ParseError
 from ..models import ParsedAuthor, ParsedPaper, ParsedProfile
-from ..mojibake import has_thai, repair_thai_mojibake
+from ..mojibake import KnownWords, has_thai, repair_thai_mojibake
 from ..names import from_last_first, looks_like_organisation
 from ..text import clean_text
 from ._io import numbered_lines
@@ -55,7 +55,7 @@ def _is_title_at(lines: list[tuple[int, str]], k: int) -> bool:
     return looks_like_authors(lines[k + 1][1]) and len(text) < 300 and not text.endswith(".")
 
 
-def _authors(line: str, lineno: int, source: str, known: set[str]) -> tuple[list[ParsedAuthor], list[str]]:
+def _authors(line: str, lineno: int, source: str, known: KnownWords) -> tuple[list[ParsedAuthor], list[str]]:
     toks = _tokens(line)
     authors: list[ParsedAuthor] = []
     orgs: list[str] = []
@@ -117,8 +117,8 @@ def parse(text: str, source: str) -> ParsedProfile:
     last, first = (t.strip() for t in lines[0][1].split(",", 1))
     declared = from_last_first(last, first)
     # Cleanly spelled words anywhere in the file are evidence for repairing lost bytes.
-    known = {w for w in re.findall(r"[^\W\d_]+", text) if not has_thai(w) and not w.isascii()}
-    known |= {w for w in re.findall(r"[A-Za-z]{3,}", text)}
+    words = {w for w in re.findall(r"[^\W\d_]+", text) if not has_thai(w) and not w.isascii()}
+    known = KnownWords.of(words | set(re.findall(r"[A-Za-z]{3,}", text)))
     papers: list[ParsedPaper] = []
     k = 1
     while k < len(lines):
