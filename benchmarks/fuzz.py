@@ -221,7 +221,7 @@ def fuzz_format(name: str, pool: list[tuple[str, bytes]], inputs: int, minutes: 
         slowest.append((dt, len(data)))
         if len(slowest) > 64:
             slowest = sorted(slowest, reverse=True)[:8]
-    for i, (key, (count, data, msg)) in enumerate(sorted(foreign.items())):
+    for i, (_key, (_count, data, _msg)) in enumerate(sorted(foreign.items())):
         (found_dir / f"{name}-{i}.bin").write_bytes(data)
     slowest = sorted(slowest, reverse=True)
     under = [(t, n) for t, n in slowest if n < 100_000]

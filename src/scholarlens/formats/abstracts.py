@@ -11,8 +11,8 @@ import re
 from ..errors import ParseError
 from ..models import ParsedPaper, ParsedProfile
 from ..text import strip_abstract_prefix
-from ._records import clean
 from ._io import numbered_lines
+from ._records import clean
 
 NAME = "abstracts"
 

@@ -18,8 +18,8 @@ import re
 from ..errors import ParseError
 from ..models import ParsedAuthor, ParsedPaper, ParsedProfile
 from ..names import parse_name
-from ._records import clean
 from ._io import numbered_lines
+from ._records import clean
 
 NAME = "arxiv-profile"
 

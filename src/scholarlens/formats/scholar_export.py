@@ -14,8 +14,8 @@ from ..errors import ParseError
 from ..models import ParsedAuthor, ParsedPaper, ParsedProfile
 from ..mojibake import KnownWords, has_thai, repair_thai_mojibake
 from ..names import from_last_first, looks_like_organisation
-from ._records import clean
 from ._io import numbered_lines
+from ._records import clean
 
 NAME = "scholar-export"
 
