@@ -14,8 +14,8 @@ from scholarlens.kb import KnowledgeBase
 from ..formats._samples import sample
 
 SOURCES = ["arxiv_snapshot.jsonl", "openalex_works.json", "library.bib", "library_csl.json", "~Jane_Doe1.jsonl"]
-FORMAT_OF = {"jsonl": "scholarlens-jsonl", "csl-json": "csl-json", "bibtex": "bibtex"}
-SUFFIX = {"jsonl": "jsonl", "csl-json": "json", "bibtex": "bib"}
+FORMAT_OF = {"jsonl": "scholarlens-jsonl", "csl-json": "csl-json", "bibtex": "bibtex", "ris": "ris"}
+SUFFIX = {"jsonl": "jsonl", "csl-json": "json", "bibtex": "bib", "ris": "ris"}
 
 
 def snapshot(kb: KnowledgeBase) -> list[tuple]:
@@ -34,7 +34,7 @@ def source_kb(tmp_path_factory):
     kb.close()
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csl-json", "bibtex"])
+@pytest.mark.parametrize("fmt", ["jsonl", "csl-json", "bibtex", "ris"])
 def test_export_ingests_back_as_the_same_papers(source_kb, tmp_path, fmt):
     buf = io.StringIO()
     n = export(source_kb.store, fmt, buf)
@@ -46,7 +46,7 @@ def test_export_ingests_back_as_the_same_papers(source_kb, tmp_path, fmt):
         assert report.ok, report.to_dict()
         assert report.files[0].format == FORMAT_OF[fmt]
         got, want = snapshot(back), snapshot(source_kb)
-        if fmt != "jsonl":  # CSL and BibTeX have no day field / month for bare years
+        if fmt not in ("jsonl", "ris"):  # CSL and BibTeX have no day field / month for bare years
             got = [g[:4] + g[5:] for g in got]
             want = [w[:4] + w[5:] for w in want]
         assert got == want

@@ -344,7 +344,8 @@ def latex_decoder() -> Any:
 
     db = get_default_latex_context_db()
     names = {"TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "BibTeX": "BibTeX", "XeTeX": "XeTeX", "LuaTeX": "LuaTeX",
-             "ConTeXt": "ConTeXt", "AmS": "AMS", "AmSTeX": "AMS-TeX", "slash": "/", "textbackslash": "\\"}  # fmt: skip
+             "ConTeXt": "ConTeXt", "AmS": "AMS", "AmSTeX": "AMS-TeX", "slash": "/", "textbackslash": "\\",
+             "textasciicircum": "^", "textasciitilde": "~"}  # fmt: skip
     macros = [MacroTextSpec(n, simplify_repl=r) for n, r in names.items()]
     macros += [MacroTextSpec(n, simplify_repl="%s") for n in ("url", "mbox", "hbox", "textsc", "textnormal", "ensuremath")]
     db.add_context_category("scholarlens-bibtex", macros=macros, prepend=True)

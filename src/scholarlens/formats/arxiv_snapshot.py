@@ -101,10 +101,12 @@ def paper_from_record(obj: Any, source: str, line: int) -> ParsedPaper | None:
     extra: dict[str, Any] = {"categories": cats} if cats else {}
     if isinstance(obj.get("journal-ref"), str) and obj["journal-ref"].strip():
         extra["journal_ref"] = R.clean(obj["journal-ref"])
+    authors, orgs = R.split_organisations(_authors(obj, source, line))
     return ParsedPaper(
         title=title,
         abstract=abstract,
-        authors=_authors(obj, source, line),
+        authors=authors,
+        organisations=orgs,
         year=year,
         month=month,
         day=day,

@@ -153,7 +153,7 @@ def _text(fields: dict[str, Any], *keys: str) -> str | None:
     for key in keys:
         value = fields.get(key)
         if value not in (None, "") and not isinstance(value, list):
-            return R.clean(str(value).replace("{", "").replace("}", ""))
+            return R.clean(str(value))  # LaTeX decoding already dropped the protective braces
     return None
 
 
