@@ -152,7 +152,9 @@ def to_csl(paper: dict[str, Any]) -> dict[str, Any]:
     authors = []
     for a in paper["authors"]:
         n = parse_name(a["name"])
-        entry: dict[str, Any] = {"family": n.family, "given": " ".join(n.given)} if n.given else {"literal": a["name"]}
+        given = " ".join(n.given)
+        split = n.given and f"{given} {n.family}" == a["name"]  # else the parts would not read back as the name
+        entry: dict[str, Any] = {"family": n.family, "given": given} if split else {"literal": a["name"]}
         if a.get("orcid"):
             entry["ORCID"] = f"https://orcid.org/{a['orcid']}"
         authors.append(entry)

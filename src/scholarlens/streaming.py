@@ -845,14 +845,11 @@ def _parsed_chunks(path: Path, fmt: Format, options: StreamOptions, start_line: 
 
 
 def is_json_lines(head: str) -> bool:
-    """Whether a file's head is JSON lines (its first line is one complete JSON object)."""
-    first = head.lstrip().split("\n", 1)[0].strip()
-    if not first.startswith("{"):
-        return False
-    try:
-        return isinstance(orjson.loads(first), dict)
-    except orjson.JSONDecodeError:
-        return False
+    """Whether a file's head is JSON lines: the formats' rule (a one-line API response that
+    wraps its records is a document, never JSON lines)."""
+    from .formats import is_json_lines as formats_is_json_lines
+
+    return formats_is_json_lines(head)
 
 
 __all__ = ["BATCH_SIZE", "Rejects", "StreamOptions", "StreamResult", "is_json_lines", "record_keys", "stream_file"]

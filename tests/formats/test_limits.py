@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from scholarlens.errors import ParseError, ScholarLensError, UnknownFormatError
-from scholarlens.formats import FORMATS, explain, get_format, parse_file, parse_text
-from scholarlens.formats import _io
+from scholarlens.formats import FORMATS, _io, explain, get_format, parse_file, parse_text
 from scholarlens.formats._lines import iter_lines, peek_text
 from scholarlens.formats.scholar_export import parse as parse_scholar
 
