@@ -201,7 +201,12 @@ class KnowledgeBase:
         """Who wrote the papers of ``profile`` (a file, a stored profile id, or parsed)."""
         # with the default model, it is loaded only if the similarity fallback needs it
         enc = encoder or (self.encoder if self._encoder_name else self._encoder)
-        return whois(self.store, profile, encoder=enc, format=format, limit=limit, overlap=self.overlap, memo=self.vectors)
+        out = whois(self.store, profile, encoder=enc, format=format, limit=limit, overlap=self.overlap, memo=self.vectors)
+        evidence = [e for c in out["candidates"] for e in c.get("evidence") or [] if e.get("paper_ids")]
+        links = catalog.paper_links(self.store, sorted({e["paper_ids"][0] for e in evidence}))
+        for e in evidence:
+            e["links"] = links.get(e["paper_ids"][0], [])
+        return out
 
     def person(self, ref: str | int, *, similar: int = 8, encoder: Encoder | None = None) -> dict[str, Any]:
         """A person's page: papers by year, topics over time, co-authors, similar people."""
