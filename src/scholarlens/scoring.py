@@ -219,6 +219,7 @@ def aggregate(
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[\"'])")
+_ABBREVIATION = re.compile(r"(?:\b(?:e\.g|i\.e|et al|cf|vs|Fig|Figs|Eq|Sec|etc|resp|approx|No)\.)$")
 
 
 def sentences(
@@ -227,8 +228,8 @@ def sentences(
     """A paper cut into the short texts that sentence-level scoring embeds one by one.
 
     The title is the first piece; the abstract is split after ``.``, ``!`` or ``?`` followed
-    by a capital, a digit or an opening bracket, and a piece shorter than ``min_words`` words
-    is joined to the next one. At most ``limit`` pieces (the rest is joined to the last).
+    by a capital, a digit or an opening bracket (not after "e.g.", "et al." and the like), and
+    a piece shorter than ``min_words`` words is joined to the next one. At most ``limit`` pieces (the rest is joined to the last).
     """
     out: list[str] = []
     t = " ".join((title or "").split())
@@ -237,7 +238,7 @@ def sentences(
     pending = ""
     for part in _SENTENCE_END.split(" ".join((abstract or "").split())):
         pending = f"{pending} {part}".strip() if pending else part.strip()
-        if len(pending.split()) >= min_words:
+        if len(pending.split()) >= min_words and not _ABBREVIATION.search(pending):
             out.append(pending)
             pending = ""
     if pending:
