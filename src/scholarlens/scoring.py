@@ -21,9 +21,15 @@ Paper weights multiply a paper's similarity before aggregation:
 * ``position``   middle authors (not first, not last) of papers with 3+ authors count
                  ``1 - position``.
 
-The shipped default (``hybrid-top5``) was chosen on the reviewer-expertise gold standard
-(benchmarks/goldstandard.py, table in the module docstring there): dense + 0.5 × TF-IDF,
-mean of the 5 best papers, large-team discount at 20 authors.
+Methods were compared by cross-validation by researcher on the reviewer-expertise gold
+standard (``benchmarks/goldstandard.py --cv``; table and intervals in benchmarks/goldstandard.md).
+No method, and no procedure that picks the best method on training researchers, beats ``top3``
+(mean of the 3 most similar papers, dense cosine only) by more than its bootstrap interval:
+``top3`` scores 0.197 (95 % interval 0.148-0.258), ``hybrid-top5`` (dense + 0.5 × TF-IDF, top 5)
+0.171 (0.131-0.220, paired difference -0.026, interval -0.060 … +0.001). The simplest method is
+the recommended default; :data:`DEFAULT_METHOD` still names ``hybrid-top5`` until the lead
+switches it (and the tests and help that quote the name). :mod:`scholarlens.calibration` turns
+a named method's score into P(expertise ≥ 3) and a strength label.
 """
 
 from __future__ import annotations
@@ -93,7 +99,7 @@ class Method:
         return text + "."
 
 
-#: Named methods; ``default`` is the one measured best on the dev gold standard.
+#: Named methods (``default`` = :data:`DEFAULT_METHOD`; see the module docstring).
 METHODS: dict[str, Method] = {
     "hybrid-top5": Method(),
     "max": Method(name="max", lexical=0.0, agg="max", team=0),
