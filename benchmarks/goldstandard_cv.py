@@ -31,8 +31,9 @@ from pathlib import Path
 
 import numpy as np
 
+from scholarlens.affinity import read_archives, read_submissions
 from scholarlens.embeddings import Encoder, embed_cached
-from scholarlens.expertise import Pool, read_archives, read_submissions
+from scholarlens.expertise import Pool
 from scholarlens.index import LexicalIndex
 from scholarlens.scoring import aggregate, get_method, paper_weights, sentences
 

@@ -10,7 +10,6 @@ import pytest
 
 from scholarlens import calibration as cal
 from scholarlens.embeddings import SentenceTransformerEncoder
-from scholarlens.expertise import find_experts
 
 pytestmark = pytest.mark.slow
 
@@ -38,8 +37,7 @@ def kb(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.parametrize("method", [None, "top3", "max"])
 def test_on_topic_query_is_a_strong_match(kb, minilm, method) -> None:
-    rows = find_experts(
-        kb,
+    rows = kb.experts(
         "learned optimizers meta-trained with evolution strategies",
         5,
         encoder=minilm,
@@ -56,7 +54,7 @@ def test_on_topic_query_is_a_strong_match(kb, minilm, method) -> None:
 @pytest.mark.parametrize("method", [None, "top3", "max"])
 @pytest.mark.parametrize("query", OFF_TOPIC)
 def test_off_topic_query_says_no_one_here_has_worked_on_this(kb, minilm, method, query) -> None:
-    rows = find_experts(kb, query, 5, encoder=minilm, method=method)
+    rows = kb.experts(query, 5, encoder=minilm, method=method)
     assert rows, "the ranking itself still lists people"
     info = cal.annotate(rows, method)
     assert info["no_match"], [(r["name"], r["score"]) for r in rows]
