@@ -13,8 +13,9 @@ from typing import Any
 
 from .errors import NotFoundError
 from .names import family_key, names_compatible, person_key
+from .profiles import resolve_profile_id
 from .stores import Store
-from .text import fold
+from .text import closest, fold
 
 #: Where an identifier of each scheme resolves (schemes as the parsers name them).
 LINKS = {
@@ -230,25 +231,6 @@ def profiles(store: Store, q: str | None = None) -> list[dict[str, Any]]:
     ]
 
 
-def resolve_profile_id(store: Store, ref: str) -> str:
-    """A stored profile id from an id, a unique prefix of one, or a file name (prefix)."""
-    ref = ref.strip()
-    if not ref:
-        raise NotFoundError("empty profile reference")
-    exact = store.query("SELECT id FROM profiles WHERE id = ? OR source = ? OR source LIKE ?", (ref, ref, f"%/{ref}"))
-    if len(exact) == 1:
-        return str(exact[0]["id"])
-    rows = store.query("SELECT id FROM profiles WHERE id LIKE ? OR source LIKE ?", (f"{ref}%", f"%/{ref}%"))
-    if len(rows) == 1:
-        return str(rows[0]["id"])
-    if not rows:
-        close = _closest(ref, [r["id"] for r in store.query("SELECT id FROM profiles")]
-                         + [Path(r["source"]).name for r in store.query("SELECT source FROM profiles")])
-        hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-        raise NotFoundError(f"no profile matches {ref!r} ({hint}use an id from `scholarlens profiles`)")
-    raise NotFoundError(f"{ref!r} matches {len(rows)} profiles; give more of the id")
-
-
 def profile(store: Store, ref: str) -> dict[str, Any]:
     """One profile with its papers and co-authors of its owner."""
     pid = resolve_profile_id(store, ref)
@@ -338,19 +320,11 @@ def resolve_person(store: Store, ref: str | int) -> int:
         hint = ""
         close = [p["name"] for p in people(store, limit=3, q=str(ref).strip())] if str(ref).strip() else []
         if not close:
-            close = _closest(str(ref), [r["name"] for r in store.query("SELECT name FROM people")])
+            close = closest(str(ref), [r["name"] for r in store.query("SELECT name FROM people")])
         if close:
             hint = f"did you mean {' or '.join(repr(c) for c in close)}? "
         raise NotFoundError(f"no person named {ref!r} ({hint}try `scholarlens people -q NAME`)")
     return int(max(found, key=lambda p: (p["papers"], -p["id"]))["id"])
-
-
-def _closest(ref: str, choices: list[str], n: int = 3) -> list[str]:
-    """Up to ``n`` choices that look like ``ref`` (typos, other word order), best first."""
-    from rapidfuzz import fuzz, process
-
-    found = process.extract(ref, list(dict.fromkeys(choices)), scorer=fuzz.WRatio, limit=n, score_cutoff=80)
-    return [c for c, _, _ in found]
 
 
 def person_names(store: Store, ids: list[int]) -> dict[int, str]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from .catalog import source_facts, h_index, person_links, resolve_person
+from .catalog import h_index, person_links, resolve_person, source_facts
 from .embeddings import Encoder
 from .similar import VectorMemo, similar_to_person
 from .stores import Store
