@@ -32,6 +32,7 @@ from .names import family_key
 from .owners import IDENTIFIED_MIN, declared_matches, explain_tie, rank_candidates
 from .records import ParsedPaper, ParsedProfile
 from .stores import Store
+from .text import closest
 
 #: How many ranked candidates the stored evidence keeps.
 EVIDENCE_TOP = 5
@@ -71,7 +72,11 @@ def resolve_profile_id(store: Store, ref: str) -> str:
     if len(rows) == 1:
         return str(rows[0]["id"])
     if not rows:
-        raise NotFoundError(f"no profile matches {ref!r} (use an id from `scholarlens profiles`)")
+        known = [r["id"] for r in store.query("SELECT id FROM profiles")]
+        known += [Path(r["source"]).name for r in store.query("SELECT source FROM profiles")]
+        close = closest(ref, known)
+        hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
+        raise NotFoundError(f"no profile matches {ref!r} ({hint}use an id from `scholarlens profiles`)")
     raise NotFoundError(f"{ref!r} matches {len(rows)} profiles; give more of the id")
 
 

@@ -125,3 +125,12 @@ def content_hash(*parts: str | None) -> str:
         h.update((part or "").encode("utf-8"))
         h.update(b"\x1f")
     return h.hexdigest()
+
+
+def closest(ref: str, choices: list[str], n: int = 3) -> list[str]:
+    """Up to ``n`` of ``choices`` that look like ``ref`` (typos, other word order), best first:
+    the suggestions of a "did you mean"."""
+    from rapidfuzz import fuzz, process
+
+    found = process.extract(ref, list(dict.fromkeys(choices)), scorer=fuzz.WRatio, limit=n, score_cutoff=80)
+    return [c for c, _, _ in found]

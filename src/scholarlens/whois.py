@@ -14,12 +14,12 @@ import math
 from pathlib import Path
 from typing import Any
 
-from .embeddings import Encoder
+from .embeddings import Encoder, get_encoder
 from .matching import OverlapIndex, PaperEvidence, evidence_for
 from .owners import IDENTIFIED_MIN, Candidate, explain_tie, rank_candidates
 from .profiles import load_profile
 from .records import ParsedProfile
-from .researchers import similar_to_papers
+from .similar import VectorMemo, similar_to_papers
 from .stores import Store
 
 #: Highest confidence a similarity-only answer may claim.
@@ -52,6 +52,7 @@ def identify(
     encoder: Encoder | None = None,
     similarity: bool = True,
     overlap: OverlapIndex | None = None,
+    memo: VectorMemo | None = None,
 ) -> dict[str, Any]:
     """The whois answer for a parsed profile (see :func:`whois`)."""
     evidence = evidence_for(store, profile.papers, set(exclude), overlap=overlap)
@@ -90,7 +91,9 @@ def identify(
     if matched:
         out["explanation"] = f"{len(matched)} paper(s) matched stored papers, but none of them has an author list"
     if similarity:
-        sims = similar_to_papers(store, [p for p in profile.papers], limit=limit, encoder=encoder, exclude_profiles=set(exclude))
+        sims = similar_to_papers(
+            store, list(profile.papers), encoder=encoder or get_encoder(), memo=memo, limit=limit, exclude_profiles=set(exclude)
+        )
         if sims:
             out["method"] = "similarity"
             top_score = sims[0]["score"]
@@ -128,6 +131,7 @@ def whois(
     format: str | None = None,
     limit: int = 5,
     overlap: OverlapIndex | None = None,
+    memo: VectorMemo | None = None,
 ) -> dict[str, Any]:
     """Who wrote the papers of ``profile``: a file (any supported format, ingested or not),
     a stored profile id / prefix, or a :class:`ParsedProfile`.
@@ -139,7 +143,7 @@ def whois(
     of stored abstracts (one is built for the call without it).
     """
     parsed, own = load_profile(store, profile, format)
-    out = identify(store, parsed, own, limit=limit, encoder=encoder, overlap=overlap)
+    out = identify(store, parsed, own, limit=limit, encoder=encoder, overlap=overlap, memo=memo)
     out["profile"] = {"source": parsed.source, "format": parsed.format, "stored_as": sorted(own)}
     return out
 

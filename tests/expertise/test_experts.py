@@ -3,9 +3,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from scholarlens import find_experts
 from scholarlens.embeddings import HashingEncoder
 from scholarlens.errors import QueryError
-from scholarlens.expertise import find_experts
 from scholarlens.scoring import Method, aggregate, get_method, paper_weights
 
 CONTRACT = {"person_id", "name", "score", "rank", "evidence", "explanation"}
