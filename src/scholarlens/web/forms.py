@@ -15,7 +15,7 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 from .. import formats
 from ..errors import InputError, QueryError
 from ..formats._io import decode_bytes
-from ..models import ParsedProfile
+from ..records import ParsedProfile
 from .problems import LimitExceeded
 from .security import WriteDenied, same_origin
 
