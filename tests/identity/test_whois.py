@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from scholarlens.identity import whois
+from scholarlens import whois
 from scholarlens.kb import KnowledgeBase
-from scholarlens.models import ParsedPaper, ParsedProfile
+from scholarlens.records import ParsedPaper, ParsedProfile
 
 from ..conftest import EXAMPLES
 from .corpus import ABSTRACTS, record, write_abstracts, write_corpus

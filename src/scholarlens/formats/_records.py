@@ -509,3 +509,12 @@ def collect_papers(
         if paper:
             papers.append(paper)
     return papers
+
+
+def citations(count: Any, source: str, as_of: Any = None) -> dict[str, Any] | None:
+    """``{"count", "source", "as_of"}`` for a citation count a record carries (kept in a
+    paper's ``extra``); None unless ``count`` is a non-negative integer."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        return None
+    day = str(as_of)[:10] if isinstance(as_of, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", as_of) else None
+    return {"count": count, "source": source, "as_of": day}

@@ -127,6 +127,9 @@ def paper_from_record(obj: Any, source: str, n: int) -> ParsedPaper | None:
         extra["primary_topic"] = R.clean(primary["display_name"])
     if isinstance(obj.get("type"), str) and obj["type"]:
         extra["type"] = obj["type"]
+    cited = R.citations(obj.get("cited_by_count"), "openalex", obj.get("updated_date"))
+    if cited:
+        extra["citations"] = cited
     return ParsedPaper(
         title=title,
         abstract=abstract,

@@ -157,6 +157,12 @@ def paper_from_record(obj: Any, source: str, record: Any, fmt: str = PAPER) -> P
         f.get("category") for f in obj.get("s2fieldsofstudy") or [] if isinstance(f, dict)
     ]
     authors, orgs = R.split_organisations(parse_authors(obj.get("authors"), source, record, fmt))
+    extra: dict[str, Any] = {}
+    if isinstance(fields, list) and any(fields):
+        extra["fields_of_study"] = sorted({str(f) for f in fields if f})
+    cited = R.citations(obj.get("citationCount", obj.get("citationcount")), "semantic-scholar")
+    if cited:
+        extra["citations"] = cited
     return ParsedPaper(
         title=_text_field(obj, "title", source, record, fmt),
         abstract=_text_field(obj, "abstract", source, record, fmt),
@@ -168,7 +174,7 @@ def paper_from_record(obj: Any, source: str, record: Any, fmt: str = PAPER) -> P
         organisations=orgs,
         identifiers=_ids(obj, source, record, fmt),
         line=record if isinstance(record, int) else None,
-        extra={"fields_of_study": sorted({str(f) for f in fields if f})} if isinstance(fields, list) and any(fields) else {},
+        extra=extra,
     )
 
 
