@@ -13,8 +13,9 @@ hostile tokens (``Infinity``, ``1e999``, ``null``, ``-1``, ``[]``, huge numbers,
 through the bytes → text reader, format detection (``explain``), the forced parser, and the
 streaming hook on its first line. Anything raised that is not a ScholarLensError is a
 *foreign exception*; it is counted by (type, place) and its smallest input is kept. CPU time
-per input is measured; an input over 10 s wall is cut and counted as a timeout.
-Runs in one process (the machine is shared).
+per input is measured; an input over 10 CPU-s is cut and counted as a timeout.
+Runs in one process (the machine is shared); ``--resume LOG`` keeps the formats a previous
+run's log (its JSON lines on stdout) already finished.
 """
 
 from __future__ import annotations
@@ -198,13 +199,13 @@ def fuzz_format(name: str, pool: list[tuple[str, bytes]], inputs: int, minutes: 
     timeouts = 0
     start = time.process_time()
     tried = 0
-    signal.signal(signal.SIGALRM, _alarm)
+    signal.signal(signal.SIGPROF, _alarm)
     while tried < inputs and time.process_time() - start < minutes * 60:
         source, seed = rng.choice(pool)
         data = seed if tried < len(pool) else mutate(rng, seed, raw)
         tried += 1
         t0 = time.process_time()
-        signal.setitimer(signal.ITIMER_REAL, 10.0)
+        signal.setitimer(signal.ITIMER_PROF, 10.0)
         try:
             run_one(name, source, data)
         except _Timeout:
@@ -216,7 +217,7 @@ def fuzz_format(name: str, pool: list[tuple[str, bytes]], inputs: int, minutes: 
             else:
                 foreign[key] = (foreign[key][0] + 1, foreign[key][1], foreign[key][2])
         finally:
-            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.setitimer(signal.ITIMER_PROF, 0)
         dt = time.process_time() - t0
         slowest.append((dt, len(data)))
         if len(slowest) > 64:
@@ -242,7 +243,7 @@ def write_report(results: list[dict], args: argparse.Namespace, path: Path) -> N
         "# Fuzzing the format parsers",
         "",
         f"Command: `PYTHONPATH=src python benchmarks/fuzz.py --inputs {args.inputs} --minutes {args.minutes} --seed {args.seed}`"
-        f" (one process; machine load at start: {args.load}).",
+        f" (one process; machine load at start: {args.load}){args.note}.",
         "",
         "Foreign exception = anything raised that is not a ScholarLensError (target 0). "
         "Slowest = CPU seconds of the slowest input (target: none under 100 KB above 1 s). "
@@ -273,8 +274,10 @@ def main() -> None:
     ap.add_argument("--formats", nargs="*", default=[f.name for f in FORMATS])
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "fuzz.md")
+    ap.add_argument("--resume", type=Path, help="a previous run's stdout: its finished formats are kept")
     args = ap.parse_args()
     args.load = " ".join(f"{x:.1f}" for x in os.getloadavg())
+    args.note = f"; formats already in {args.resume.name} kept from that run" if args.resume else ""
     from scholarlens.mojibake import repair_thai_mojibake
 
     repair_thai_mojibake("Mฤ dry")  # load the word lists before timing
@@ -282,7 +285,12 @@ def main() -> None:
     found_dir.mkdir(parents=True, exist_ok=True)
     pools = seeds()
     results = []
-    for name in args.formats:
+    if args.resume and args.resume.exists():
+        results = [json.loads(line) for line in args.resume.read_text().splitlines() if line.startswith("{")]
+        for r in results:
+            print(json.dumps(r), flush=True)
+    done = {r["format"] for r in results}
+    for name in [n for n in args.formats if n not in done]:
         rng = random.Random(f"{args.seed}:{name}")
         res = fuzz_format(name, pools[name], args.inputs, args.minutes, rng, found_dir)
         results.append(res)

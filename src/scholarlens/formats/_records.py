@@ -363,6 +363,26 @@ def latex_text(value: str) -> str:
         return re.sub(r"\\[A-Za-z]+\*?|[{}\\]", "", value)
 
 
+#: Longest value decoded by pylatexenc (~40 µs a token); longer ones get :func:`latex_light`.
+LATEX_FULL_LIMIT = 5_000
+_ESCAPED = re.compile(r"\\([%&#$_{}])")
+
+
+def latex_light(value: str) -> str:
+    """Linear-time LaTeX clean-up for long values: accents decoded, escaped specials
+    (``\\%``, ``\\&``...) unescaped, grouping braces dropped, math and other macros left."""
+    text = latex_accents(value).replace("\\{", "\x01").replace("\\}", "\x02")
+    text = _ESCAPED.sub(r"\1", text).replace("{", "").replace("}", "")
+    return text.replace("\x01", "{").replace("\x02", "}")
+
+
+def latex_value(value: str) -> str:
+    """A BibTeX value as text: pylatexenc for ordinary values, :func:`latex_light` for long ones."""
+    if "\\" not in value and "{" not in value and "$" not in value:
+        return value
+    return latex_text(value) if len(value) <= LATEX_FULL_LIMIT else latex_light(value)
+
+
 def latex_accents(value: str) -> str:
     """Only the accent macros of a text decoded (``Gr\\"obner`` → Gröbner), math and other
     markup left alone: cheap enough for every abstract of a dump."""
