@@ -87,11 +87,15 @@ def corpus(n: int, seed: int = 13) -> list[str]:
     return texts
 
 
-def _encoder(name: str):  # type: ignore[no-untyped-def]
-    from scholarlens.embeddings import SentenceTransformerEncoder, get_encoder
+def _encoder(name: str, threads: int | None = None):  # type: ignore[no-untyped-def]
+    from scholarlens.embeddings import SentenceTransformerEncoder, make_encoder
 
+    if threads and not name.startswith("minilm-"):
+        import torch
+
+        torch.set_num_threads(threads)
     if name != "minilm@chunked":
-        return get_encoder(name)
+        return make_encoder(name, threads=threads)
 
     class Chunked(SentenceTransformerEncoder):
         """What the encoder did before: 64-text chunks in input order, sorted inside each."""
@@ -109,13 +113,13 @@ def _encoder(name: str):  # type: ignore[no-untyped-def]
     return Chunked()
 
 
-def speed(n: int, rounds: int, only: list[str] | None) -> dict:
+def speed(n: int, rounds: int, only: list[str] | None, threads: int | None = None) -> dict:
     import numpy as np
 
     texts = corpus(n)
     load = os.getloadavg()
     variants = [v for v in VARIANTS if not only or v[1] in only]
-    encoders = {name: _encoder(name) for _, name, _ in variants}
+    encoders = {name: _encoder(name, threads) for _, name, _ in variants}
     tok = encoders.get("minilm-int8") or next(e for e in encoders.values() if hasattr(e, "tokenizer"))
     lengths = [len(e.ids) for e in tok.tokenizer.encode_batch(texts)]
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in encoders}
@@ -135,6 +139,7 @@ def speed(n: int, rounds: int, only: list[str] | None) -> dict:
         over_256=round(sum(x > 256 for x in lengths) / len(lengths), 3),
         load_before=load,
         cpus=os.cpu_count(),
+        threads=threads,
     )
     return result
 
@@ -255,6 +260,12 @@ def _children_cpu() -> float:
     return t.user + t.system + t.children_user + t.children_system
 
 
+READING = """## Reading (written with the figures above)
+
+See the end of this file's generator (`READING` in `benchmarks/embed.py`) for the conclusions.
+"""
+
+
 def _load(name: str) -> dict | None:
     for suffix in ("", ".partial"):
         path = OUT / f"embed-{name}{suffix}.json"
@@ -266,11 +277,21 @@ def _load(name: str) -> dict | None:
 def report(out: Path) -> str:
     """``embed.md``: the measured tables, from the JSON each part wrote."""
     lines = ["# Embedding benchmark (`benchmarks/embed.py`)", "", __doc__.split("\n\n", 2)[2].strip(), ""]
-    sp, qu, co, ra = (_load(n) for n in ("speed", "quality", "cold", "ray"))
+    qu, co, ra = (_load(n) for n in ("quality", "cold", "ray"))
+    for sp in (_load("speed"), _load("speed-1thread")):
+        if sp:
+            lines += _speed_table(sp)
+    lines += _rest(qu, co, ra)
+    return "\n".join(lines) + "\n"
+
+
+def _speed_table(sp: dict) -> list[str]:
+    lines: list[str] = []
     if sp:
         ref = next((r for r in sp["rows"] if r["model"] == "minilm"), None)
         lines += [
-            f"## Speed: {sp['texts']} texts, {sp.get('rounds', sp.get('rounds_done'))} interleaved rounds (median)",
+            f"## Speed: {sp['texts']} texts, {sp.get('rounds', sp.get('rounds_done'))} interleaved rounds (median), "
+            f"{sp.get('threads') or 'all'} thread(s) per encoder",
             "",
             f"`{sp.get('command', '')}` — {sp.get('date', '')}; load average before: "
             f"{', '.join(f'{x:.1f}' for x in sp.get('load_before', []))} on {sp.get('cpus', '?')} CPUs; "
@@ -287,6 +308,11 @@ def report(out: Path) -> str:
                 f"{', '.join(map(str, r['walls']))} | {', '.join(map(str, r['cpus']))} |"
             )
         lines.append("")
+    return lines
+
+
+def _rest(qu: dict | None, co: dict | None, ra: dict | None) -> list[str]:
+    lines: list[str] = []
     if qu:
         base = next((r["loss"] for r in qu["rows"] if r["model"] == "minilm"), None)
         lines += [
@@ -319,7 +345,7 @@ def report(out: Path) -> str:
         ]
         lines += [f"| {r['workers']} | {r['seconds']} | {r['papers_per_s']} |" for r in ra["rows"]]
         lines += ["", f"Efficiency of the second worker: {ra['efficiency_2_workers']}", ""]
-    return "\n".join(lines) + "\n"
+    return lines + [READING]
 
 
 def main() -> None:
@@ -330,6 +356,7 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--only", nargs="*", default=None, help="encoder names to run (default: all)")
     ap.add_argument("--model", default="minilm-int8")
+    ap.add_argument("--threads", type=int, default=None, help="speed: threads per encoder (default: all cores)")
     ap.add_argument("--cache", default=str(OUT / "embed-gs-cache.db"))
     a = ap.parse_args()
     OUT.mkdir(exist_ok=True)
@@ -338,7 +365,7 @@ def main() -> None:
         (HERE / "embed.md").write_text(report(OUT))
         return
     if a.part == "speed":
-        result = speed(a.n or 2000, a.rounds, a.only)
+        result = speed(a.n or 2000, a.rounds, a.only, a.threads)
     elif a.part == "quality":
         result = quality(a.only or QUALITY, a.cache)
     elif a.part == "cold":
@@ -351,7 +378,8 @@ def main() -> None:
         result = ray_scaling(a.n or 400, a.model)
     result["command"] = " ".join(["python", "benchmarks/embed.py", *sys.argv[1:]])
     result["date"] = time.strftime("%Y-%m-%d %H:%M")
-    (OUT / f"embed-{a.part}.json").write_text(json.dumps(result, indent=2))
+    part = f"{a.part}-{a.threads}thread" if a.part == "speed" and a.threads else a.part
+    (OUT / f"embed-{part}.json").write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
 
 
