@@ -92,7 +92,7 @@ def cluster():
         shutil.rmtree(temp, ignore_errors=True)
 
 
-def _wait_for_nodes(address: str, n: int, proc: subprocess.Popen, timeout: float = 180) -> None:
+def _wait_for_nodes(address: str, n: int, proc: subprocess.Popen, timeout: float = 420) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -102,7 +102,7 @@ def _wait_for_nodes(address: str, n: int, proc: subprocess.Popen, timeout: float
         )
         if out.returncode == 0 and out.stdout.count("node_") >= n:
             return
-        time.sleep(2)
+        time.sleep(5)
     pytest.fail(f"the Ray cluster at {address} did not reach {n} nodes")
 
 
