@@ -366,6 +366,8 @@ def latex_text(value: str) -> str:
 #: Longest value decoded by pylatexenc (~40 µs a token); longer ones get :func:`latex_light`.
 LATEX_FULL_LIMIT = 5_000
 _ESCAPED = re.compile(r"\\([%&#$_{}])")
+#: What pylatexenc would change: macros, groups, math, ties, dash and quote ligatures.
+_LATEX_MARKUP = re.compile(r"[\\{}$~]|--|``|''")
 
 
 def latex_light(value: str) -> str:
@@ -378,7 +380,7 @@ def latex_light(value: str) -> str:
 
 def latex_value(value: str) -> str:
     """A BibTeX value as text: pylatexenc for ordinary values, :func:`latex_light` for long ones."""
-    if "\\" not in value and "{" not in value and "$" not in value:
+    if _LATEX_MARKUP.search(value) is None:
         return value
     return latex_text(value) if len(value) <= LATEX_FULL_LIMIT else latex_light(value)
 
