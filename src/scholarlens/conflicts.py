@@ -1,0 +1,624 @@
+"""Conflicts of interest between reviewers and submission authors, each with its evidence.
+
+The policy is declared once (settings ``SCHOLARLENS_CONFLICT_*``, see :meth:`ConflictPolicy.from_settings`)
+and can be overridden per run. A conflict is ``hard`` (the assignment never makes the pair) or
+``weak`` (listed for the chair, not enforced). Rules, in the order they are checked:
+
+* **same person** — the reviewer *is* an author: the same ORCID, the same stored person (name
+  or alias, through the store's people look-up), or the same folded name (hard); only
+  compatible name forms (``L. Metz`` / ``Luke Metz``) without a stored link (weak).
+* **co-author** — reviewer and author share a stored paper from the last ``years`` years.
+  Authorship is the paper's author list *plus* the confirmed or inferred owner of a profile
+  the paper came from (a scraped arXiv page truncates author lists, the owner is still an
+  author). Papers with more than ``max_authors`` authors (system cards, 400-author benchmarks)
+  give ``large_papers`` conflicts (weak by default); papers without a year give
+  ``unknown_year`` conflicts (hard by default: the window cannot rule them out).
+* **institution** — both have the same affiliation (folded) on a paper inside the window.
+  The store keeps affiliations only inside each source record (``paper_sources.record``,
+  per author, from OpenAlex today), not per authorship row: they are read from there and
+  matched to people by name key. Affiliations given with a submission's authors count as
+  current.
+* **e-mail domain** — the reviewer's and an author's e-mail share a domain (public mail
+  providers excluded). E-mails come from reviewer lists and OpenReview ``authorids``.
+* **declared** — a conflicts CSV (``reviewer, author or domain, reason``), one declaration a line.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as _dt
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from . import settings
+from .errors import InputError, ParseError
+from .names import family_key, names_compatible, person_key
+from .stores import Store
+from .text import fold
+
+Progress = Callable[[str, int, int | None], None]
+
+HARD, WEAK = "hard", "weak"
+LEVELS = (HARD, WEAK, "ignore")
+#: Mail providers whose domain says nothing about an employer.
+PUBLIC_MAIL = frozenset(
+    "gmail.com googlemail.com outlook.com hotmail.com live.com yahoo.com icloud.com me.com "
+    "proton.me protonmail.com qq.com 163.com 126.com aol.com gmx.de gmx.net mail.ru yandex.ru "
+    "web.de fastmail.com zoho.com".split()
+)
+DECLARED_FORMAT = "conflicts-csv"
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One line of a declared-conflicts file."""
+
+    reviewer: str
+    target: str
+    reason: str
+    source: str
+    line: int
+
+    @property
+    def is_domain(self) -> bool:
+        t = self.target.strip()
+        return t.startswith("@") or ("." in t and " " not in t and "@" not in t[1:])
+
+
+@dataclass(frozen=True)
+class ConflictPolicy:
+    """What counts as a conflict. Build it with :meth:`from_settings` and override per run."""
+
+    years: int = 5
+    max_authors: int = 25
+    large_papers: str = WEAK
+    unknown_year: str = HARD
+    institutions: bool = True
+    domains: bool = True
+    reference_year: int | None = None
+    """The year the window counts back from (default: this year)."""
+    declared: tuple[Declaration, ...] = ()
+
+    @classmethod
+    def from_settings(cls, **overrides: Any) -> ConflictPolicy:
+        """The policy declared in settings, with ``overrides`` (``None`` values are ignored)."""
+        def num(name: str) -> int:
+            raw = settings.get(name)
+            try:
+                return int(str(raw))
+            except ValueError:
+                raise InputError(f"setting {name} must be a whole number (got {raw!r})") from None
+
+        policy = cls(
+            years=num("conflict_years"),
+            max_authors=num("conflict_max_authors"),
+            large_papers=str(settings.get("conflict_large_papers")),
+            unknown_year=str(settings.get("conflict_unknown_year")),
+        )
+        path = settings.get("conflicts_file")
+        if path:
+            policy = replace(policy, declared=read_declared(path))
+        policy = replace(policy, **{k: v for k, v in overrides.items() if v is not None})
+        policy.check()
+        return policy
+
+    def check(self) -> None:
+        if self.years < 0:
+            raise InputError(f"the conflict window must be 0 or more years (got {self.years})")
+        if self.max_authors < 1:
+            raise InputError(f"the author cap must be at least 1 (got {self.max_authors})")
+        for name in ("large_papers", "unknown_year"):
+            if getattr(self, name) not in LEVELS:
+                raise InputError(f"{name} must be one of {', '.join(LEVELS)} (got {getattr(self, name)!r})")
+
+    @property
+    def first_year(self) -> int:
+        return (self.reference_year or _dt.date.today().year) - self.years
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "years": self.years,
+            "since": self.first_year,
+            "max_authors": self.max_authors,
+            "large_papers": self.large_papers,
+            "unknown_year": self.unknown_year,
+            "institutions": self.institutions,
+            "domains": self.domains,
+            "declared": len(self.declared),
+        }
+
+
+@dataclass(frozen=True)
+class Author:
+    """A submission author as the submission gives it."""
+
+    name: str
+    email: str | None = None
+    orcid: str | None = None
+    affiliations: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ExternalPaper:
+    """A reviewer's paper that is not in the store (an OpenReview archive line)."""
+
+    id: str
+    title: str | None
+    year: int | None
+    authors: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    """A reviewer: an exported id, a name, the stored people they are, optional e-mail/ORCID."""
+
+    id: str
+    name: str | None = None
+    person_ids: frozenset[int] = frozenset()
+    email: str | None = None
+    orcid: str | None = None
+    papers: tuple[ExternalPaper, ...] = ()
+
+
+@dataclass
+class Conflict:
+    """One reason why ``reviewer`` should not review a paper by ``author``."""
+
+    reviewer: str
+    author: str
+    kind: str
+    """``same-person``, ``coauthor``, ``institution``, ``domain`` or ``declared``."""
+    strength: str
+    evidence: dict[str, Any] = field(default_factory=dict)
+    reviewer_name: str | None = None
+
+    @property
+    def hard(self) -> bool:
+        return self.strength == HARD
+
+    def describe(self) -> str:
+        e = self.evidence
+        if self.kind == "coauthor":
+            year = e.get("year") or "year unknown"
+            size = f", {e['n_authors']} authors" if e.get("n_authors") else ""
+            via = f", via {e['via']}" if e.get("via") and e["via"] != "author list" else ""
+            return f"co-authored \u201c{e.get('title') or e.get('paper_id')}\u201d ({year}{size}{via})"
+        if self.kind == "same-person":
+            return f"same person ({e.get('match')})"
+        if self.kind == "institution":
+            return f"both at {e.get('institution')} ({e.get('reviewer_year') or '?'} / {e.get('author_year') or '?'})"
+        if self.kind == "domain":
+            return f"same e-mail domain {e.get('domain')}"
+        return f"declared: {e.get('reason') or 'no reason given'} ({e.get('source')}, line {e.get('line')})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "reviewer": self.reviewer,
+            "reviewer_name": self.reviewer_name,
+            "author": self.author,
+            "kind": self.kind,
+            "strength": self.strength,
+            "evidence": self.evidence,
+            "explanation": self.describe(),
+        }
+
+
+# -- inputs ----------------------------------------------------------------------------------
+
+
+def read_declared(path: str | Path) -> tuple[Declaration, ...]:
+    """Declared conflicts: CSV rows ``reviewer, author or domain, reason`` (header optional)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except OSError as exc:
+        raise InputError(f"cannot read conflicts file {path}: {exc.strerror}") from exc
+    out: list[Declaration] = []
+    for line_no, row in enumerate(csv.reader(text.splitlines()), start=1):
+        cells = [c.strip() for c in row]
+        if not any(cells) or cells[0].startswith("#"):
+            continue
+        if line_no == 1 and fold(cells[0]) in {"reviewer", "reviewer id", "user"}:
+            continue
+        if len(cells) < 2 or not cells[0] or not cells[1]:
+            raise ParseError(
+                "a declared conflict needs a reviewer and an author or domain",
+                source=str(path),
+                format=DECLARED_FORMAT,
+                line=line_no,
+                expected="reviewer, author name or e-mail domain, reason",
+            )
+        out.append(Declaration(cells[0], cells[1], cells[2] if len(cells) > 2 else "", str(path), line_no))
+    return tuple(out)
+
+
+def lookup_people(store: Store, name: str) -> set[int]:
+    """Stored people whose name or alias folds to ``name`` (the store's exact look-up)."""
+    key = person_key(name)
+    if not key:
+        return set()
+    ids = {int(r["id"]) for r in store.query("SELECT id FROM people WHERE key = ?", (key,))}
+    ids |= {int(r["person_id"]) for r in store.query("SELECT person_id FROM person_aliases WHERE key = ?", (key,))}
+    return ids
+
+
+def orcid_people(store: Store, orcid: str) -> set[int]:
+    key = f"orcid:{orcid.strip().lower()}"
+    return {int(r["person_id"]) for r in store.query("SELECT person_id FROM person_aliases WHERE key = ?", (key,))}
+
+
+def _domain(email: str | None) -> str | None:
+    if not email or "@" not in email:
+        return None
+    d = email.rsplit("@", 1)[1].strip().lower().rstrip(".")
+    return d or None
+
+
+# -- authorship, with profile owners ----------------------------------------------------------
+
+#: Authorship as conflicts see it: author lists, plus the owner of each profile a paper came from.
+_AUTHORSHIP_SQL = (
+    "SELECT a.paper_id, a.person_id, 'author list' AS via, NULL AS confidence FROM authorships a "
+    "WHERE a.{col} IN ({{marks}}) "
+    "UNION SELECT s.paper_id, pr.owner_person_id, 'profile owner', pr.owner_confidence "
+    "FROM paper_sources s JOIN profiles pr ON pr.id = s.profile_id "
+    "WHERE pr.owner_person_id IS NOT NULL AND pr.owner_status IN ('confirmed', 'inferred') AND {scol} IN ({{marks}})"
+)
+
+
+def _authorships(store: Store, column: str, values: Sequence[int]) -> list[dict[str, Any]]:
+    if not values:
+        return []
+    sql = _AUTHORSHIP_SQL.format(
+        col=column, scol="pr.owner_person_id" if column == "person_id" else "s.paper_id"
+    )
+    rows: list[dict[str, Any]] = []
+    chunk = 400
+    for i in range(0, len(values), chunk):
+        part = list(values[i : i + chunk])
+        marks = ",".join("?" * len(part))
+        rows.extend(store.query(sql.format(marks=marks), (*part, *part)))
+    return rows
+
+
+@dataclass
+class _Paper:
+    id: int
+    title: str | None
+    year: int | None
+    n_authors: int
+    complete: bool
+
+
+class _Graph:
+    """Co-authorship of a set of people, read once: person → {co-author → [(paper, via, conf)]}."""
+
+    def __init__(self, store: Store, people: Iterable[int]) -> None:
+        own = _authorships(store, "person_id", sorted(set(people)))
+        papers = sorted({int(r["paper_id"]) for r in own})
+        rows = _authorships(store, "paper_id", papers)
+        self.papers: dict[int, _Paper] = {}
+        for r in store.query_in(
+            "SELECT id, title, year, n_authors, authors_complete FROM papers WHERE id IN ({marks})", papers
+        ):
+            self.papers[int(r["id"])] = _Paper(
+                int(r["id"]), r["title"], r["year"], int(r["n_authors"] or 0), bool(r["authors_complete"])
+            )
+        by_paper: dict[int, dict[int, tuple[str, float | None]]] = {}
+        for r in rows:
+            slot = by_paper.setdefault(int(r["paper_id"]), {})
+            pid = int(r["person_id"])
+            if pid not in slot or slot[pid][0] != "author list":  # the author list wins over "owner"
+                slot[pid] = (r["via"], r["confidence"])
+        self.by_paper = by_paper
+        self.of_person: dict[int, set[int]] = {}
+        for paper_id, members in by_paper.items():
+            for pid in members:
+                self.of_person.setdefault(pid, set()).add(paper_id)
+
+    def shared(self, a: int, b: int) -> list[int]:
+        return sorted(self.of_person.get(a, set()) & self.of_person.get(b, set()))
+
+    def size(self, paper_id: int) -> tuple[int, bool]:
+        p = self.papers.get(paper_id)
+        listed = len(self.by_paper.get(paper_id, {}))
+        if p is None:
+            return listed, False
+        return max(p.n_authors, listed), p.complete
+
+
+def _level_for(paper_year: int | None, n_authors: int, complete: bool, policy: ConflictPolicy) -> str | None:
+    """hard / weak / None (no conflict) for one shared paper under the policy."""
+    if paper_year is None:
+        level = policy.unknown_year
+    elif paper_year < policy.first_year:
+        return None
+    else:
+        level = HARD
+    if n_authors > policy.max_authors:
+        level = _weaker(level, policy.large_papers)
+    return None if level == "ignore" else level
+
+
+def _weaker(a: str, b: str) -> str:
+    order = {HARD: 0, WEAK: 1, "ignore": 2}
+    return a if order[a] >= order[b] else b
+
+
+def _affiliations(store: Store, people: set[int], policy: ConflictPolicy) -> dict[int, dict[str, tuple[str, int, int | None]]]:
+    """person → {folded institution: (display, paper id, year)} for papers inside the window.
+
+    Affiliations live in the source records (per author entry), matched to a person by the
+    folded name of their authorship or one of their aliases.
+    """
+    if not people:
+        return {}
+    ids = sorted(people)
+    keys: dict[int, set[str]] = {}
+    for r in store.query_in("SELECT person_id, key FROM person_aliases WHERE person_id IN ({marks})", ids):
+        keys.setdefault(int(r["person_id"]), set()).add(r["key"])
+    names: dict[int, set[int]] = {}
+    for r in store.query_in("SELECT paper_id, person_id, name FROM authorships WHERE person_id IN ({marks})", ids):
+        keys.setdefault(int(r["person_id"]), set()).add(person_key(r["name"]))
+        names.setdefault(int(r["paper_id"]), set()).add(int(r["person_id"]))
+    out: dict[int, dict[str, tuple[str, int, int | None]]] = {}
+    rows = store.query_in(
+        "SELECT s.paper_id, s.record, p.year FROM paper_sources s JOIN papers p ON p.id = s.paper_id "
+        "WHERE s.paper_id IN ({marks}) AND s.record LIKE '%affiliations%'",
+        sorted(names),
+    )
+    for r in rows:
+        year = r["year"]
+        if year is not None and year < policy.first_year:
+            continue
+        for a in json.loads(r["record"]).get("authors") or []:
+            affs = [x for x in a.get("affiliations") or [] if isinstance(x, str) and x.strip()]
+            if not affs:
+                continue
+            k = person_key(a.get("name") or "")
+            for pid in names[int(r["paper_id"])]:
+                if k in keys.get(pid, set()):
+                    for inst in affs:
+                        slot = out.setdefault(pid, {})
+                        f = fold(inst)
+                        if f and (f not in slot or (slot[f][2] or 0) < (year or 0)):
+                            slot[f] = (inst.strip(), int(r["paper_id"]), year)
+    return out
+
+
+@dataclass
+class _Resolved:
+    author: Author
+    key: str
+    family: str
+    people: set[int]
+
+
+def _normalise_reviewers(store: Store, reviewers: Sequence[Reviewer | str | int]) -> list[Reviewer]:
+    out: list[Reviewer] = []
+    for r in reviewers:
+        if isinstance(r, Reviewer):
+            if not r.person_ids and r.name:
+                ids = lookup_people(store, r.name) | (orcid_people(store, r.orcid) if r.orcid else set())
+                r = replace(r, person_ids=frozenset(ids))
+            out.append(r)
+        elif isinstance(r, int) or (isinstance(r, str) and r.strip().isdigit()):
+            row = store.one("SELECT id, name FROM people WHERE id = ?", (int(r),))
+            if row is None:
+                raise InputError(f"reviewer {r}: no stored person has this id")
+            out.append(Reviewer(str(row["id"]), row["name"], frozenset({int(row["id"])})))
+        else:
+            out.append(Reviewer(str(r), str(r), frozenset(lookup_people(store, str(r)))))
+    return out
+
+
+def _resolve_authors(store: Store, submissions: dict[str, Sequence[Author | str]]) -> dict[str, list[_Resolved]]:
+    cache: dict[tuple[str, str | None], set[int]] = {}
+    out: dict[str, list[_Resolved]] = {}
+    for sid, authors in submissions.items():
+        rows = []
+        for a in authors:
+            a = a if isinstance(a, Author) else Author(str(a))
+            if not a.name.strip() and not a.email:
+                continue
+            ck = (person_key(a.name), a.orcid)
+            if ck not in cache:
+                cache[ck] = lookup_people(store, a.name) | (orcid_people(store, a.orcid) if a.orcid else set())
+            rows.append(_Resolved(a, ck[0], family_key(a.name) if a.name.strip() else "", cache[ck]))
+        out[sid] = rows
+    return out
+
+
+class _Index:
+    """Reviewers indexed every way an author can meet them."""
+
+    def __init__(self, store: Store, reviewers: list[Reviewer], authors: list[_Resolved], policy: ConflictPolicy) -> None:
+        self.policy = policy
+        self.by_key: dict[str, list[Reviewer]] = {}
+        self.by_family: dict[str, list[Reviewer]] = {}
+        self.by_person: dict[int, list[Reviewer]] = {}
+        self.by_orcid: dict[str, list[Reviewer]] = {}
+        self.by_domain: dict[str, list[Reviewer]] = {}
+        self.external: dict[str, list[tuple[Reviewer, ExternalPaper]]] = {}
+        for r in reviewers:
+            if r.name:
+                self.by_key.setdefault(person_key(r.name), []).append(r)
+                self.by_family.setdefault(family_key(r.name), []).append(r)
+            for pid in r.person_ids:
+                self.by_person.setdefault(pid, []).append(r)
+            if r.orcid:
+                self.by_orcid.setdefault(r.orcid.strip().upper(), []).append(r)
+            d = _domain(r.email)
+            if d and d not in PUBLIC_MAIL:
+                self.by_domain.setdefault(d, []).append(r)
+            own = person_key(r.name or "")
+            for p in r.papers:
+                for k in {person_key(a) for a in p.authors} - {own, ""}:
+                    self.external.setdefault(k, []).append((r, p))
+        author_people = {pid for a in authors for pid in a.people}
+        self.graph = _Graph(store, author_people)
+        self.inst: dict[str, list[tuple[Reviewer, str, int, int | None]]] = {}
+        self.author_inst: dict[int, dict[str, tuple[str, int, int | None]]] = {}
+        if policy.institutions:
+            affs = _affiliations(store, author_people | set(self.by_person), policy)
+            for pid, insts in affs.items():
+                for f, (disp, paper, year) in insts.items():
+                    for r in self.by_person.get(pid, []):
+                        self.inst.setdefault(f, []).append((r, disp, paper, year))
+            self.author_inst = {pid: affs[pid] for pid in author_people if pid in affs}
+
+    def same_person(self, a: _Resolved) -> list[Conflict]:
+        out: dict[str, Conflict] = {}
+        if a.author.orcid:
+            for r in self.by_orcid.get(a.author.orcid.strip().upper(), []):
+                out[r.id] = Conflict(r.id, a.author.name, "same-person", HARD, {"match": f"ORCID {a.author.orcid}"}, r.name)
+        for pid in sorted(a.people):
+            for r in self.by_person.get(pid, []):
+                out.setdefault(r.id, Conflict(r.id, a.author.name, "same-person", HARD, {"match": f"stored person {pid}", "person_id": pid}, r.name))
+        for r in self.by_key.get(a.key, []) if a.key else []:
+            out.setdefault(r.id, Conflict(r.id, a.author.name, "same-person", HARD, {"match": "the same name"}, r.name))
+        for r in self.by_family.get(a.family, []) if a.family else []:
+            if r.id not in out and r.name and names_compatible(a.author.name, r.name):
+                out[r.id] = Conflict(
+                    r.id, a.author.name, "same-person", WEAK, {"match": f"compatible name forms ({r.name} / {a.author.name})"}, r.name
+                )
+        return list(out.values())
+
+    def coauthors(self, a: _Resolved) -> list[Conflict]:
+        best: dict[str, Conflict] = {}
+        g = self.graph
+        for apid in sorted(a.people):
+            for paper_id in sorted(g.of_person.get(apid, set())):
+                members = g.by_paper.get(paper_id, {})
+                hits = [(pid, r) for pid in members if pid != apid for r in self.by_person.get(pid, [])]
+                if not hits:
+                    continue
+                p = g.papers.get(paper_id)
+                n, complete = g.size(paper_id)
+                year = p.year if p else None
+                level = _level_for(year, n, complete, self.policy)
+                if level is None:
+                    continue
+                for pid, r in hits:
+                    if apid in r.person_ids:
+                        continue  # the reviewer is this author: a same-person conflict
+                    via = {apid: members.get(apid), pid: members.get(pid)}
+                    owner = [f"{'author' if k == apid else 'reviewer'} is the profile owner (confidence {v[1]:.2f})" for k, v in via.items() if v and v[0] == "profile owner" and v[1] is not None]
+                    ev = {
+                        "paper_id": paper_id,
+                        "title": p.title if p else None,
+                        "year": year,
+                        "n_authors": n,
+                        "authors_complete": complete,
+                        "via": "; ".join(owner) if owner else "author list",
+                    }
+                    self._keep(best, Conflict(r.id, a.author.name, "coauthor", level, ev, r.name))
+        for r, ep in self.external.get(a.key, []) if a.key else []:
+            level = _level_for(ep.year, len(ep.authors), True, self.policy)
+            if level is not None:
+                ev = {"paper_id": ep.id, "title": ep.title, "year": ep.year, "n_authors": len(ep.authors), "via": "reviewer archive"}
+                self._keep(best, Conflict(r.id, a.author.name, "coauthor", level, ev, r.name))
+        return list(best.values())
+
+    @staticmethod
+    def _keep(best: dict[str, Conflict], c: Conflict) -> None:
+        """One co-author conflict per reviewer: the strongest, then the most recent paper."""
+        old = best.get(c.reviewer)
+        rank = (c.hard, c.evidence.get("year") or 0)
+        if old is None or rank > (old.hard, old.evidence.get("year") or 0):
+            if old is not None:
+                c.evidence["other_shared_papers"] = old.evidence.get("other_shared_papers", 0) + 1
+            best[c.reviewer] = c
+        else:
+            old.evidence["other_shared_papers"] = old.evidence.get("other_shared_papers", 0) + 1
+
+    def institutions(self, a: _Resolved) -> list[Conflict]:
+        if not self.policy.institutions:
+            return []
+        mine: dict[str, tuple[str, Any, int | None]] = {fold(x): (x, "submission", None) for x in a.author.affiliations if fold(x)}
+        for pid in a.people:
+            for f, v in self.author_inst.get(pid, {}).items():
+                mine.setdefault(f, v)
+        out: dict[str, Conflict] = {}
+        for f, (_disp, paper, year) in sorted(mine.items()):
+            for r, rdisp, rpaper, ryear in self.inst.get(f, []):
+                if r.person_ids & a.people:
+                    continue
+                level = HARD if (year is not None or paper == "submission") and ryear is not None else WEAK
+                ev = {"institution": rdisp, "reviewer_paper": rpaper, "reviewer_year": ryear, "author_paper": paper, "author_year": year}
+                if r.id not in out or (level == HARD and not out[r.id].hard):
+                    out[r.id] = Conflict(r.id, a.author.name, "institution", level, ev, r.name)
+        return list(out.values())
+
+    def domains(self, a: _Resolved) -> list[Conflict]:
+        d = _domain(a.author.email)
+        if not self.policy.domains or not d or d in PUBLIC_MAIL:
+            return []
+        return [Conflict(r.id, a.author.name, "domain", HARD, {"domain": d, "author_email": a.author.email, "reviewer_email": r.email}, r.name) for r in self.by_domain.get(d, [])]
+
+
+def _declared(policy: ConflictPolicy, reviewers: list[Reviewer], subs: dict[str, list[_Resolved]]) -> dict[str, list[Conflict]]:
+    out: dict[str, list[Conflict]] = {}
+    if not policy.declared:
+        return out
+    for d in policy.declared:
+        who = [r for r in reviewers if d.reviewer in (r.id, r.email) or (r.name and person_key(r.name) == person_key(d.reviewer))]
+        target = d.target.strip().lstrip("@").lower()
+        tkey = person_key(d.target)
+        for sid, authors in subs.items():
+            for a in authors:
+                if d.is_domain:
+                    dom = _domain(a.author.email)
+                    hit = dom is not None and (dom == target or dom.endswith("." + target))
+                else:
+                    hit = bool(a.key) and (a.key == tkey or names_compatible(a.author.name, d.target))
+                if hit:
+                    ev = {"reason": d.reason, "source": d.source, "line": d.line, "declared": d.target}
+                    out.setdefault(sid, []).extend(Conflict(r.id, a.author.name, "declared", HARD, ev, r.name) for r in who)
+    return out
+
+
+def submission_conflicts(
+    store: Store,
+    reviewers: Sequence[Reviewer | str | int],
+    submissions: dict[str, Sequence[Author | str]],
+    policy: ConflictPolicy | None = None,
+    progress: Progress | None = None,
+) -> dict[str, list[Conflict]]:
+    """Conflicts per submission id (``{id: [authors]}``) with every reviewer, hard and weak."""
+    policy = policy or ConflictPolicy.from_settings()
+    revs = _normalise_reviewers(store, reviewers)
+    subs = _resolve_authors(store, submissions)
+    if progress:
+        progress("conflicts: reading co-authorship", 0, None)
+    index = _Index(store, revs, [a for rows in subs.values() for a in rows], policy)
+    found: dict[str, list[Conflict]] = {sid: [] for sid in subs}
+    for i, (sid, authors) in enumerate(subs.items(), start=1):
+        for a in authors:
+            for c in (*index.same_person(a), *index.coauthors(a), *index.institutions(a), *index.domains(a)):
+                found[sid].append(c)
+        if progress and (i % 200 == 0 or i == len(subs)):
+            progress("conflicts", i, len(subs))
+    for sid, extra in _declared(policy, revs, subs).items():
+        found[sid].extend(extra)
+    for rows in found.values():
+        rows.sort(key=lambda c: (not c.hard, c.reviewer, c.kind, c.author))
+    return found
+
+
+def find_conflicts(
+    store: Store,
+    reviewers: Sequence[Reviewer | str | int],
+    authors: Sequence[Author | str],
+    policy: ConflictPolicy | None = None,
+) -> list[Conflict]:
+    """Conflicts of ``reviewers`` (person ids, names or :class:`Reviewer`) with one paper's authors."""
+    return submission_conflicts(store, reviewers, {"": authors}, policy)[""]
+
+
+def hard_pairs(found: dict[str, list[Conflict]]) -> set[tuple[str, str]]:
+    """``(submission id, reviewer id)`` pairs that must never be assigned."""
+    return {(sid, c.reviewer) for sid, rows in found.items() for c in rows if c.hard}
