@@ -541,3 +541,22 @@ def solve_lp(problem: Problem, mask: np.ndarray | None = None) -> float:
     if solver.Solve() != pywraplp.Solver.OPTIMAL:
         raise Infeasible(["the LP relaxation has no solution either"])
     return float(solver.Objective().Value())
+
+
+def top_candidates(aff: Affinity, k: int, exclude: set[tuple[str, str]] | None = None) -> Affinity:
+    """Each paper's ``k`` best edges, leaving out the ``(paper, reviewer)`` pairs in ``exclude``."""
+    keep = np.ones(len(aff), dtype=bool)
+    if exclude:
+        pidx = {p: i for i, p in enumerate(aff.papers)}
+        ridx = {r: i for i, r in enumerate(aff.reviewers)}
+        n = max(len(aff.reviewers), 1)
+        banned = np.array([pidx[p] * n + ridx[r] for p, r in exclude if p in pidx and r in ridx], dtype=np.int64)
+        keep &= ~np.isin(aff.paper.astype(np.int64) * n + aff.reviewer, banned)
+    idx = np.flatnonzero(keep)
+    order = idx[np.lexsort((-aff.score[idx], aff.paper[idx]))]
+    papers = aff.paper[order]
+    starts = np.searchsorted(papers, papers, side="left")
+    rank = np.arange(order.size) - starts
+    chosen = np.sort(order[rank < k])
+    ev = {key: v for key, v in aff.evidence.items()} if aff.evidence else {}
+    return Affinity(aff.papers, aff.reviewers, aff.paper[chosen], aff.reviewer[chosen], aff.score[chosen], ev)

@@ -460,6 +460,7 @@ class _Index:
                     self.external.setdefault(k, []).append((r, p))
         author_people = {pid for a in authors for pid in a.people}
         self.graph = _Graph(store, author_people)
+        self._co_cache: dict[int, dict[str, tuple[tuple[bool, int], int, int]]] = {}
         self.inst: dict[str, list[tuple[Reviewer, str, int, int | None]]] = {}
         self.author_inst: dict[int, dict[str, tuple[str, int, int | None]]] = {}
         if policy.institutions:
@@ -487,53 +488,59 @@ class _Index:
                 )
         return list(out.values())
 
+    def _person_coauthors(self, apid: int) -> dict[str, tuple[tuple[bool, int], int, int]]:
+        """reviewer id → (rank, paper id, reviewer person) of the best shared paper, cached per person."""
+        hit = self._co_cache.get(apid)
+        if hit is not None:
+            return hit
+        g, best = self.graph, {}
+        for paper_id in g.of_person.get(apid, ()):
+            members = g.by_paper.get(paper_id, {})
+            p = g.papers.get(paper_id)
+            n, complete = g.size(paper_id)
+            level = _level_for(p.year if p else None, n, complete, self.policy)
+            if level is None:
+                continue
+            rank = (level == HARD, (p.year if p else None) or 0)
+            for pid in members:
+                if pid == apid or pid not in self.by_person:
+                    continue
+                for r in self.by_person[pid]:
+                    if apid in r.person_ids:
+                        continue  # the reviewer is this author: a same-person conflict
+                    old = best.get(r.id)
+                    if old is None or rank > old[0]:
+                        best[r.id] = (rank, paper_id, pid)
+        self._co_cache[apid] = best
+        return best
+
     def coauthors(self, a: _Resolved) -> list[Conflict]:
-        best: dict[str, Conflict] = {}
+        out: dict[str, Conflict] = {}
         g = self.graph
         for apid in sorted(a.people):
-            for paper_id in sorted(g.of_person.get(apid, set())):
-                members = g.by_paper.get(paper_id, {})
-                hits = [(pid, r) for pid in members if pid != apid for r in self.by_person.get(pid, [])]
-                if not hits:
+            for rid, (rank, paper_id, pid) in self._person_coauthors(apid).items():
+                old = out.get(rid)
+                if old is not None and (old.hard, old.evidence.get("year") or 0) >= rank:
                     continue
                 p = g.papers.get(paper_id)
                 n, complete = g.size(paper_id)
-                year = p.year if p else None
-                level = _level_for(year, n, complete, self.policy)
-                if level is None:
-                    continue
-                for pid, r in hits:
-                    if apid in r.person_ids:
-                        continue  # the reviewer is this author: a same-person conflict
-                    via = {apid: members.get(apid), pid: members.get(pid)}
-                    owner = [f"{'author' if k == apid else 'reviewer'} is the profile owner (confidence {v[1]:.2f})" for k, v in via.items() if v and v[0] == "profile owner" and v[1] is not None]
-                    ev = {
-                        "paper_id": paper_id,
-                        "title": p.title if p else None,
-                        "year": year,
-                        "n_authors": n,
-                        "authors_complete": complete,
-                        "via": "; ".join(owner) if owner else "author list",
-                    }
-                    self._keep(best, Conflict(r.id, a.author.name, "coauthor", level, ev, r.name))
+                members = g.by_paper.get(paper_id, {})
+                owner = [
+                    f"{'author' if k == apid else 'reviewer'} is the profile owner (confidence {v[1]:.2f})"
+                    for k, v in ((apid, members.get(apid)), (pid, members.get(pid)))
+                    if v and v[0] == "profile owner" and v[1] is not None
+                ]
+                ev = {"paper_id": paper_id, "title": p.title if p else None, "year": p.year if p else None,
+                      "n_authors": n, "authors_complete": complete, "via": "; ".join(owner) if owner else "author list"}
+                r = self.by_person[pid][0] if rid == self.by_person[pid][0].id else next(x for x in self.by_person[pid] if x.id == rid)
+                out[rid] = Conflict(rid, a.author.name, "coauthor", HARD if rank[0] else WEAK, ev, r.name)
         for r, ep in self.external.get(a.key, []) if a.key else []:
             level = _level_for(ep.year, len(ep.authors), True, self.policy)
-            if level is not None:
+            old = out.get(r.id)
+            if level is not None and (old is None or (level == HARD and not old.hard)):
                 ev = {"paper_id": ep.id, "title": ep.title, "year": ep.year, "n_authors": len(ep.authors), "via": "reviewer archive"}
-                self._keep(best, Conflict(r.id, a.author.name, "coauthor", level, ev, r.name))
-        return list(best.values())
-
-    @staticmethod
-    def _keep(best: dict[str, Conflict], c: Conflict) -> None:
-        """One co-author conflict per reviewer: the strongest, then the most recent paper."""
-        old = best.get(c.reviewer)
-        rank = (c.hard, c.evidence.get("year") or 0)
-        if old is None or rank > (old.hard, old.evidence.get("year") or 0):
-            if old is not None:
-                c.evidence["other_shared_papers"] = old.evidence.get("other_shared_papers", 0) + 1
-            best[c.reviewer] = c
-        else:
-            old.evidence["other_shared_papers"] = old.evidence.get("other_shared_papers", 0) + 1
+                out[r.id] = Conflict(r.id, a.author.name, "coauthor", level, ev, r.name)
+        return list(out.values())
 
     def institutions(self, a: _Resolved) -> list[Conflict]:
         if not self.policy.institutions:
@@ -581,6 +588,21 @@ def _declared(policy: ConflictPolicy, reviewers: list[Reviewer], subs: dict[str,
     return out
 
 
+def _merge(best: dict[tuple[str, str], Conflict], c: Conflict) -> None:
+    """One conflict per (reviewer, kind) and submission: the strongest, naming the other authors."""
+    key = (c.reviewer, c.kind)
+    old = best.get(key)
+    if old is None:
+        best[key] = c
+        return
+    if (c.hard, c.evidence.get("year") or 0) > (old.hard, old.evidence.get("year") or 0):
+        c, old = old, c
+        best[key] = old
+    others = old.evidence.setdefault("also_with", [])
+    if c.author != old.author and c.author not in others and len(others) < 10:
+        others.append(c.author)
+
+
 def submission_conflicts(
     store: Store,
     reviewers: Sequence[Reviewer | str | int],
@@ -597,9 +619,11 @@ def submission_conflicts(
     index = _Index(store, revs, [a for rows in subs.values() for a in rows], policy)
     found: dict[str, list[Conflict]] = {sid: [] for sid in subs}
     for i, (sid, authors) in enumerate(subs.items(), start=1):
+        best: dict[tuple[str, str], Conflict] = {}
         for a in authors:
             for c in (*index.same_person(a), *index.coauthors(a), *index.institutions(a), *index.domains(a)):
-                found[sid].append(c)
+                _merge(best, c)
+        found[sid] = list(best.values())
         if progress and (i % 200 == 0 or i == len(subs)):
             progress("conflicts", i, len(subs))
     for sid, extra in _declared(policy, revs, subs).items():

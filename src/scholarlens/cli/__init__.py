@@ -15,6 +15,7 @@ from . import expertise  # noqa: E402,F401  isort: skip
 from . import identity  # noqa: E402,F401  isort: skip
 from . import records  # noqa: E402,F401  isort: skip
 from . import web  # noqa: E402,F401  isort: skip
+from . import assign  # noqa: E402,F401  isort: skip
 
 
 def main() -> None:
