@@ -3,8 +3,9 @@
 Files written under the output folder (what each follows, and where it was looked up):
 
 * ``assignments.csv`` — plain CSV, one row per assigned pair, with score and evidence.
-* ``assignments.json`` — everything: summary, per-paper reviewers with scores and evidence,
-  alternates, per-reviewer loads, conflicts.
+* ``assignments.json`` — summary, per-paper reviewers with scores and evidence (weak
+  conflicts on the pairs they concern), alternates, per-reviewer loads, the hard conflicts.
+* ``conflicts.csv`` — every conflict found, hard and weak, with its explanation.
 * ``openreview/assignments.json`` and ``openreview/alternates.json`` — openreview-matcher's
   output files (``matcher/core.py`` writes ``{paper_id: [{"aggregate_score", "user"}]}`` via
   ``Encoder.decode_assignments`` / ``decode_alternates``; github.com/openreview/openreview-matcher).
@@ -196,7 +197,16 @@ def write_all(
     files += cmt
     if why:
         notes.append(why)
-    doc = {"summary": result.summary(), "papers": rows, "loads": _loads(result, reviewers or {}), "conflicts": conflicts or [], "notes": notes}
+    listed = conflicts or []
+    with (out / "conflicts.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["paper_id", "reviewer_id", "reviewer_name", "author", "kind", "strength", "explanation"])
+        for c in listed:
+            w.writerow([c["paper_id"], c["reviewer"], c["reviewer_name"] or "", c["author"], c["kind"], c["strength"], c["explanation"]])
+    files.append(str(out / "conflicts.csv"))
+    hard = [c for c in listed if c["strength"] == "hard"]
+    doc = {"summary": {**result.summary(), "weak_conflicts": len(listed) - len(hard)}, "papers": rows,
+           "loads": _loads(result, reviewers or {}), "hard_conflicts": hard, "notes": notes}
     (out / "assignments.json").write_text(json.dumps(doc, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
     files.append(str(out / "assignments.json"))
     return {"files": files, "notes": notes}
@@ -241,7 +251,7 @@ def assign_conference(
     from .assign import build_problem, solve, top_candidates
     from .conflicts import submission_conflicts
 
-    found = submission_conflicts(store, reviewers, {s.id: list(s.authors) for s in submissions}, policy, progress)
+    found = submission_conflicts(store, reviewers, {s.id: s.all_authors(store) for s in submissions}, policy, progress)
     hard: dict[tuple[str, str], Any] = {}
     weak: dict[tuple[str, str], list[Conflict]] = {}
     listed = []

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .conflicts import Author, ExternalPaper, Reviewer, lookup_people
+from .conflicts import Author, ExternalPaper, Reviewer, lookup_people, stored_authors
 from .errors import InputError, ParseError
 from .formats import parse_file
 from .formats.openreview import declared_name, paper_from_note
@@ -38,7 +38,7 @@ class Submission:
     abstract: str | None
     authors: tuple[Author, ...] = ()
     source: str = ""
-    extra: dict[str, Any] = field(default_factory=dict)
+    identifiers: dict[str, str] = field(default_factory=dict)
 
     @property
     def text(self) -> str:
@@ -48,7 +48,18 @@ class Submission:
     def as_paper(self) -> ParsedPaper:
         from .models import ParsedAuthor
 
-        return ParsedPaper(title=self.title, abstract=self.abstract, authors=[ParsedAuthor(a.name) for a in self.authors])
+        return ParsedPaper(
+            title=self.title, abstract=self.abstract, authors=[ParsedAuthor(a.name) for a in self.authors],
+            identifiers=dict(self.identifiers),
+        )
+
+    def all_authors(self, store: Store | None) -> list[Author]:
+        """The submission's authors, plus those of its stored copy (see :func:`conflicts.stored_authors`)."""
+        own = list(self.authors)
+        if store is None:
+            return own
+        known = {a.name for a in own}
+        return own + [a for a in stored_authors(store, self.as_paper()) if a.name not in known]
 
 
 def _authors(paper: ParsedPaper) -> tuple[Author, ...]:
@@ -64,7 +75,7 @@ def _authors(paper: ParsedPaper) -> tuple[Author, ...]:
 def _submission(paper: ParsedPaper, fallback: str, source: str) -> Submission:
     ids = paper.identifiers
     sid = ids.get("openreview") or ids.get("doi") or ids.get("arxiv") or fallback
-    return Submission(sid, paper.title, paper.abstract, _authors(paper), source)
+    return Submission(sid, paper.title, paper.abstract, _authors(paper), source, dict(ids))
 
 
 def _expertise_json(path: Path) -> list[Submission] | None:
@@ -83,7 +94,7 @@ def _expertise_json(path: Path) -> list[Submission] | None:
         paper = paper_from_note(note, str(path), n, "openreview-submissions")
         if paper is None:
             raise ParseError("the submission has neither title nor abstract", source=str(path), format="openreview-submissions", record=key)
-        out.append(Submission(str(key), paper.title, paper.abstract, _authors(paper), str(path)))
+        out.append(Submission(str(key), paper.title, paper.abstract, _authors(paper), str(path), dict(paper.identifiers)))
     return out
 
 

@@ -35,6 +35,7 @@ from typing import Any
 
 from . import settings
 from .errors import InputError, ParseError
+from .models import ParsedPaper
 from .names import family_key, names_compatible, person_key
 from .stores import Store
 from .text import fold
@@ -139,6 +140,8 @@ class Author:
     email: str | None = None
     orcid: str | None = None
     affiliations: tuple[str, ...] = ()
+    source: str | None = None
+    """Where the author comes from when not the submission's own list (its stored copy)."""
 
 
 @dataclass(frozen=True)
@@ -432,6 +435,30 @@ def _resolve_authors(store: Store, submissions: dict[str, Sequence[Author | str]
     return out
 
 
+def _ev(a: _Resolved, ev: dict[str, Any]) -> dict[str, Any]:
+    if a.author.source:
+        ev["author_from"] = a.author.source
+        ev["match"] = f"{ev['match']}; an author of {a.author.source}"
+    return ev
+
+
+def stored_authors(store: Store, paper: ParsedPaper) -> list[Author]:
+    """Authors of the stored copies of a submission (an arXiv preprint already in the knowledge
+    base): its full author list and profile owners, where the submission's own list may be
+    truncated (``et al.``). Matching is the ingest's same-work rule."""
+    from .papers import find_matches, keys_of
+
+    ids = sorted(find_matches(store, keys_of(paper)))
+    out: dict[int, Author] = {}
+    for r in _authorships(store, "paper_id", ids):
+        pid = int(r["person_id"])
+        if pid not in out:
+            row = store.one("SELECT name FROM people WHERE id = ?", (pid,))
+            if row:
+                out[pid] = Author(row["name"], source=f"the stored copy of the submission (paper {r['paper_id']}, {r['via']})")
+    return list(out.values())
+
+
 class _Index:
     """Reviewers indexed every way an author can meet them."""
 
@@ -475,12 +502,12 @@ class _Index:
         out: dict[str, Conflict] = {}
         if a.author.orcid:
             for r in self.by_orcid.get(a.author.orcid.strip().upper(), []):
-                out[r.id] = Conflict(r.id, a.author.name, "same-person", HARD, {"match": f"ORCID {a.author.orcid}"}, r.name)
+                out[r.id] = Conflict(r.id, a.author.name, "same-person", HARD, _ev(a, {"match": f"ORCID {a.author.orcid}"}), r.name)
         for pid in sorted(a.people):
             for r in self.by_person.get(pid, []):
-                out.setdefault(r.id, Conflict(r.id, a.author.name, "same-person", HARD, {"match": f"stored person {pid}", "person_id": pid}, r.name))
+                out.setdefault(r.id, Conflict(r.id, a.author.name, "same-person", HARD, _ev(a, {"match": f"stored person {pid}", "person_id": pid}), r.name))
         for r in self.by_key.get(a.key, []) if a.key else []:
-            out.setdefault(r.id, Conflict(r.id, a.author.name, "same-person", HARD, {"match": "the same name"}, r.name))
+            out.setdefault(r.id, Conflict(r.id, a.author.name, "same-person", HARD, _ev(a, {"match": "the same name"}), r.name))
         for r in self.by_family.get(a.family, []) if a.family else []:
             if r.id not in out and r.name and names_compatible(a.author.name, r.name):
                 out[r.id] = Conflict(

@@ -56,19 +56,15 @@ def engine_affinity(kb: Any, submissions: list[Any], reviewers: list[Any], archi
     ids = [s.id for s in submissions]
     rids = [r.id for r in reviewers]
     if archives is not None:
-        from ..expertise import affinity_scores
-
         with tempfile.TemporaryDirectory() as tmp:
             subs = Path(tmp) / "submissions.json"
             subs.write_text(json.dumps({s.id: {"id": s.id, "content": {"title": s.title, "abstract": s.abstract}} for s in submissions}))
-            triples = affinity_scores(archives, subs, method=method, progress=progress)
+            triples = kb.affinity(archives, subs, method=method, progress=progress)
         return Affinity.from_triples([t for t in triples if (t[0], t[1]) not in exclude], ids, rids)
-    from ..expertise import suggest_reviewers
-
     wanted = set(rids)
     triples, evidence = [], {}
     for n, s in enumerate(submissions, start=1):
-        ranked = suggest_reviewers(kb, s.as_paper(), authors=[], limit=10**9, method=method)
+        ranked = kb.reviewers(s.as_paper(), authors=[], limit=10**9, method=method)
         kept = [r for r in ranked if str(r["person_id"]) in wanted and (s.id, str(r["person_id"])) not in exclude]
         for r in kept:
             triples.append((s.id, str(r["person_id"]), float(r["score"])))
@@ -178,7 +174,7 @@ def conflicts(
     kb = open_kb()
     revs, _ = _reviewers(kb, reviewers)
     with progress_bar(not as_json) as progress:
-        found = submission_conflicts(kb.store, revs, {s.id: list(s.authors) for s in subs}, policy, progress)
+        found = submission_conflicts(kb.store, revs, {s.id: s.all_authors(kb.store) for s in subs}, policy, progress)
     rows = [{"paper_id": sid, **c.to_dict()} for sid, cs in found.items() for c in cs if c.hard or not hard_only]
     if as_json:
         print_json({"policy": policy.describe(), "conflicts": rows})
