@@ -23,7 +23,7 @@ LAYERS: list[tuple[str, list[str]]] = [
     ("L2 ingest stages", ["papers", "people", "matching", "owners", "profiles", "ingest"]),
     (
         "L3 query features",
-        ["catalog", "export", "topics", "similar", "person", "whois", "conflicts", "expertise", "affinity", "assign", "assign_io", "assign_export"],
+        ["catalog", "export", "topics", "similar", "person", "whois", "authorship", "conflicts", "expertise", "affinity", "assign", "assign_io", "assign_export"],
     ),
     ("L4 facade", ["kb"]),
     ("L5 front ends", ["web", "cli", "scholarlens"]),

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .conflicts import Author, ExternalPaper, Reviewer, lookup_people, stored_authors
+from .authorship import lookup_people
+from .conflicts import Author, ExternalPaper, Reviewer, stored_authors
 from .errors import InputError, ParseError
 from .formats import parse_file
 from .formats.openreview import declared_name, paper_from_note

@@ -27,13 +27,13 @@ from __future__ import annotations
 
 import csv
 import datetime as _dt
-import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from . import settings
+from .authorship import Graph, affiliations, authorships, lookup_people, orcid_people
 from .errors import InputError, ParseError
 from .models import ParsedPaper
 from .names import family_key, names_compatible, person_key
@@ -238,21 +238,6 @@ def read_declared(path: str | Path) -> tuple[Declaration, ...]:
     return tuple(out)
 
 
-def lookup_people(store: Store, name: str) -> set[int]:
-    """Stored people whose name or alias folds to ``name`` (the store's exact look-up)."""
-    key = person_key(name)
-    if not key:
-        return set()
-    ids = {int(r["id"]) for r in store.query("SELECT id FROM people WHERE key = ?", (key,))}
-    ids |= {int(r["person_id"]) for r in store.query("SELECT person_id FROM person_aliases WHERE key = ?", (key,))}
-    return ids
-
-
-def orcid_people(store: Store, orcid: str) -> set[int]:
-    key = f"orcid:{orcid.strip().lower()}"
-    return {int(r["person_id"]) for r in store.query("SELECT person_id FROM person_aliases WHERE key = ?", (key,))}
-
-
 def _domain(email: str | None) -> str | None:
     if not email or "@" not in email:
         return None
@@ -261,77 +246,6 @@ def _domain(email: str | None) -> str | None:
 
 
 # -- authorship, with profile owners ----------------------------------------------------------
-
-#: Authorship as conflicts see it: author lists, plus the owner of each profile a paper came from.
-_AUTHORSHIP_SQL = (
-    "SELECT a.paper_id, a.person_id, 'author list' AS via, NULL AS confidence FROM authorships a "
-    "WHERE a.{col} IN ({{marks}}) "
-    "UNION SELECT s.paper_id, pr.owner_person_id, 'profile owner', pr.owner_confidence "
-    "FROM paper_sources s JOIN profiles pr ON pr.id = s.profile_id "
-    "WHERE pr.owner_person_id IS NOT NULL AND pr.owner_status IN ('confirmed', 'inferred') AND {scol} IN ({{marks}})"
-)
-
-
-def _authorships(store: Store, column: str, values: Sequence[int]) -> list[dict[str, Any]]:
-    if not values:
-        return []
-    sql = _AUTHORSHIP_SQL.format(
-        col=column, scol="pr.owner_person_id" if column == "person_id" else "s.paper_id"
-    )
-    rows: list[dict[str, Any]] = []
-    chunk = 400
-    for i in range(0, len(values), chunk):
-        part = list(values[i : i + chunk])
-        marks = ",".join("?" * len(part))
-        rows.extend(store.query(sql.format(marks=marks), (*part, *part)))
-    return rows
-
-
-@dataclass
-class _Paper:
-    id: int
-    title: str | None
-    year: int | None
-    n_authors: int
-    complete: bool
-
-
-class _Graph:
-    """Co-authorship of a set of people, read once: person → {co-author → [(paper, via, conf)]}."""
-
-    def __init__(self, store: Store, people: Iterable[int]) -> None:
-        own = _authorships(store, "person_id", sorted(set(people)))
-        papers = sorted({int(r["paper_id"]) for r in own})
-        rows = _authorships(store, "paper_id", papers)
-        self.papers: dict[int, _Paper] = {}
-        for r in store.query_in(
-            "SELECT id, title, year, n_authors, authors_complete FROM papers WHERE id IN ({marks})", papers
-        ):
-            self.papers[int(r["id"])] = _Paper(
-                int(r["id"]), r["title"], r["year"], int(r["n_authors"] or 0), bool(r["authors_complete"])
-            )
-        by_paper: dict[int, dict[int, tuple[str, float | None]]] = {}
-        for r in rows:
-            slot = by_paper.setdefault(int(r["paper_id"]), {})
-            pid = int(r["person_id"])
-            if pid not in slot or slot[pid][0] != "author list":  # the author list wins over "owner"
-                slot[pid] = (r["via"], r["confidence"])
-        self.by_paper = by_paper
-        self.of_person: dict[int, set[int]] = {}
-        for paper_id, members in by_paper.items():
-            for pid in members:
-                self.of_person.setdefault(pid, set()).add(paper_id)
-
-    def shared(self, a: int, b: int) -> list[int]:
-        return sorted(self.of_person.get(a, set()) & self.of_person.get(b, set()))
-
-    def size(self, paper_id: int) -> tuple[int, bool]:
-        p = self.papers.get(paper_id)
-        listed = len(self.by_paper.get(paper_id, {}))
-        if p is None:
-            return listed, False
-        return max(p.n_authors, listed), p.complete
-
 
 def _level_for(paper_year: int | None, n_authors: int, complete: bool, policy: ConflictPolicy) -> str | None:
     """hard / weak / None (no conflict) for one shared paper under the policy."""
@@ -349,47 +263,6 @@ def _level_for(paper_year: int | None, n_authors: int, complete: bool, policy: C
 def _weaker(a: str, b: str) -> str:
     order = {HARD: 0, WEAK: 1, "ignore": 2}
     return a if order[a] >= order[b] else b
-
-
-def _affiliations(store: Store, people: set[int], policy: ConflictPolicy) -> dict[int, dict[str, tuple[str, int, int | None]]]:
-    """person → {folded institution: (display, paper id, year)} for papers inside the window.
-
-    Affiliations live in the source records (per author entry), matched to a person by the
-    folded name of their authorship or one of their aliases.
-    """
-    if not people:
-        return {}
-    ids = sorted(people)
-    keys: dict[int, set[str]] = {}
-    for r in store.query_in("SELECT person_id, key FROM person_aliases WHERE person_id IN ({marks})", ids):
-        keys.setdefault(int(r["person_id"]), set()).add(r["key"])
-    names: dict[int, set[int]] = {}
-    for r in store.query_in("SELECT paper_id, person_id, name FROM authorships WHERE person_id IN ({marks})", ids):
-        keys.setdefault(int(r["person_id"]), set()).add(person_key(r["name"]))
-        names.setdefault(int(r["paper_id"]), set()).add(int(r["person_id"]))
-    out: dict[int, dict[str, tuple[str, int, int | None]]] = {}
-    rows = store.query_in(
-        "SELECT s.paper_id, s.record, p.year FROM paper_sources s JOIN papers p ON p.id = s.paper_id "
-        "WHERE s.paper_id IN ({marks}) AND s.record LIKE '%affiliations%'",
-        sorted(names),
-    )
-    for r in rows:
-        year = r["year"]
-        if year is not None and year < policy.first_year:
-            continue
-        for a in json.loads(r["record"]).get("authors") or []:
-            affs = [x for x in a.get("affiliations") or [] if isinstance(x, str) and x.strip()]
-            if not affs:
-                continue
-            k = person_key(a.get("name") or "")
-            for pid in names[int(r["paper_id"])]:
-                if k in keys.get(pid, set()):
-                    for inst in affs:
-                        slot = out.setdefault(pid, {})
-                        f = fold(inst)
-                        if f and (f not in slot or (slot[f][2] or 0) < (year or 0)):
-                            slot[f] = (inst.strip(), int(r["paper_id"]), year)
-    return out
 
 
 @dataclass
@@ -450,7 +323,7 @@ def stored_authors(store: Store, paper: ParsedPaper) -> list[Author]:
 
     ids = sorted(find_matches(store, keys_of(paper)))
     out: dict[int, Author] = {}
-    for r in _authorships(store, "paper_id", ids):
+    for r in authorships(store, "paper_id", ids):
         pid = int(r["person_id"])
         if pid not in out:
             row = store.one("SELECT name FROM people WHERE id = ?", (pid,))
@@ -486,12 +359,12 @@ class _Index:
                 for k in {person_key(a) for a in p.authors} - {own, ""}:
                     self.external.setdefault(k, []).append((r, p))
         author_people = {pid for a in authors for pid in a.people}
-        self.graph = _Graph(store, author_people)
+        self.graph = Graph(store, author_people)
         self._co_cache: dict[int, dict[str, tuple[tuple[bool, int], int, int]]] = {}
         self.inst: dict[str, list[tuple[Reviewer, str, int, int | None]]] = {}
         self.author_inst: dict[int, dict[str, tuple[str, int, int | None]]] = {}
         if policy.institutions:
-            affs = _affiliations(store, author_people | set(self.by_person), policy)
+            affs = affiliations(store, author_people | set(self.by_person), policy.first_year)
             for pid, insts in affs.items():
                 for f, (disp, paper, year) in insts.items():
                     for r in self.by_person.get(pid, []):
@@ -541,33 +414,40 @@ class _Index:
         self._co_cache[apid] = best
         return best
 
-    def coauthors(self, a: _Resolved) -> list[Conflict]:
-        out: dict[str, Conflict] = {}
-        g = self.graph
-        for apid in sorted(a.people):
-            for rid, (rank, paper_id, pid) in self._person_coauthors(apid).items():
-                old = out.get(rid)
-                if old is not None and (old.hard, old.evidence.get("year") or 0) >= rank:
-                    continue
-                p = g.papers.get(paper_id)
-                n, complete = g.size(paper_id)
-                members = g.by_paper.get(paper_id, {})
-                owner = [
-                    f"{'author' if k == apid else 'reviewer'} is the profile owner (confidence {v[1]:.2f})"
-                    for k, v in ((apid, members.get(apid)), (pid, members.get(pid)))
-                    if v and v[0] == "profile owner" and v[1] is not None
-                ]
-                ev = {"paper_id": paper_id, "title": p.title if p else None, "year": p.year if p else None,
-                      "n_authors": n, "authors_complete": complete, "via": "; ".join(owner) if owner else "author list"}
-                r = self.by_person[pid][0] if rid == self.by_person[pid][0].id else next(x for x in self.by_person[pid] if x.id == rid)
-                out[rid] = Conflict(rid, a.author.name, "coauthor", HARD if rank[0] else WEAK, ev, r.name)
-        for r, ep in self.external.get(a.key, []) if a.key else []:
-            level = _level_for(ep.year, len(ep.authors), True, self.policy)
-            old = out.get(r.id)
-            if level is not None and (old is None or (level == HARD and not old.hard)):
-                ev = {"paper_id": ep.id, "title": ep.title, "year": ep.year, "n_authors": len(ep.authors), "via": "reviewer archive"}
-                out[r.id] = Conflict(r.id, a.author.name, "coauthor", level, ev, r.name)
+    def coauthors(self, authors: Sequence[_Resolved]) -> list[Conflict]:
+        """One co-author conflict per reviewer for a submission's authors: the strongest, most
+        recent shared paper (compared as plain tuples: big author lists make millions of pairs)."""
+        best: dict[str, tuple[tuple[bool, int], int, int, int, str]] = {}
+        for a in authors:
+            for apid in sorted(a.people):
+                for rid, (rank, paper_id, pid) in self._person_coauthors(apid).items():
+                    old = best.get(rid)
+                    if old is None or rank > old[0]:
+                        best[rid] = (rank, paper_id, pid, apid, a.author.name)
+        out = {rid: self._coauthor_conflict(rid, *v) for rid, v in best.items()}
+        for a in authors:
+            for r, ep in self.external.get(a.key, []) if a.key else []:
+                level = _level_for(ep.year, len(ep.authors), True, self.policy)
+                old_c = out.get(r.id)
+                if level is not None and (old_c is None or (level == HARD and not old_c.hard)):
+                    ev = {"paper_id": ep.id, "title": ep.title, "year": ep.year, "n_authors": len(ep.authors), "via": "reviewer archive"}
+                    out[r.id] = Conflict(r.id, a.author.name, "coauthor", level, ev, r.name)
         return list(out.values())
+
+    def _coauthor_conflict(self, rid: str, rank: tuple[bool, int], paper_id: int, pid: int, apid: int, author: str) -> Conflict:
+        g = self.graph
+        p = g.papers.get(paper_id)
+        n, complete = g.size(paper_id)
+        members = g.by_paper.get(paper_id, {})
+        owner = [
+            f"{'author' if k == apid else 'reviewer'} is the profile owner (confidence {v[1]:.2f})"
+            for k, v in ((apid, members.get(apid)), (pid, members.get(pid)))
+            if v and v[0] == "profile owner" and v[1] is not None
+        ]
+        ev = {"paper_id": paper_id, "title": p.title if p else None, "year": p.year if p else None,
+              "n_authors": n, "authors_complete": complete, "via": "; ".join(owner) if owner else "author list"}
+        r = next(x for x in self.by_person[pid] if x.id == rid)
+        return Conflict(rid, author, "coauthor", HARD if rank[0] else WEAK, ev, r.name)
 
     def institutions(self, a: _Resolved) -> list[Conflict]:
         if not self.policy.institutions:
@@ -647,8 +527,10 @@ def submission_conflicts(
     found: dict[str, list[Conflict]] = {sid: [] for sid in subs}
     for i, (sid, authors) in enumerate(subs.items(), start=1):
         best: dict[tuple[str, str], Conflict] = {}
+        for c in index.coauthors(authors):
+            best[(c.reviewer, c.kind)] = c
         for a in authors:
-            for c in (*index.same_person(a), *index.coauthors(a), *index.institutions(a), *index.domains(a)):
+            for c in (*index.same_person(a), *index.institutions(a), *index.domains(a)):
                 _merge(best, c)
         found[sid] = list(best.values())
         if progress and (i % 200 == 0 or i == len(subs)):
