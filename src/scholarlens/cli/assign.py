@@ -27,6 +27,20 @@ def _policy(conflicts: Path | None, years: int | None, max_authors: int | None, 
     return ConflictPolicy.from_settings(years=years, max_authors=max_authors, large_papers=large, declared=declared)
 
 
+def _open(reviewers: str) -> Any:
+    """The knowledge base; without one, reviewers from a list or archives still work (an empty
+    in-memory store: conflicts then come from e-mails, archives and declarations only)."""
+    from ..errors import NotFoundError
+    from ..kb import KnowledgeBase
+
+    try:
+        return open_kb()
+    except NotFoundError:
+        if reviewers == "kb":
+            raise
+        return KnowledgeBase(":memory:")
+
+
 def _reviewers(kb: Any, spec: str) -> tuple[list[Any], Path | None]:
     """The reviewer list, and the archives folder when reviewers come from OpenReview archives."""
     from ..assign_io import archive_reviewers, kb_reviewers, read_reviewer_list
@@ -129,7 +143,7 @@ def assign(
 
     policy = _policy(conflicts, years, max_authors, large_papers)
     subs = read_submissions(submissions)
-    kb = open_kb()
+    kb = _open(reviewers)
     revs, archives = _reviewers(kb, reviewers)
     with progress_bar(not as_json) as progress:
 
@@ -171,7 +185,7 @@ def conflicts(
 
     policy = _policy(declared, years, max_authors, large_papers)
     subs = read_submissions(submissions)
-    kb = open_kb()
+    kb = _open(reviewers)
     revs, _ = _reviewers(kb, reviewers)
     with progress_bar(not as_json) as progress:
         found = submission_conflicts(kb.store, revs, {s.id: s.all_authors(kb.store) for s in subs}, policy, progress)
