@@ -57,8 +57,8 @@ DEFAULT_ROOT = Path(__file__).resolve().parents[2] / "shared" / "benchmarks" / "
 def run(
     root: Path, method: str | None, out_dir: Path, name: str, cache: str | None, model: str | None
 ) -> dict:
-    from scholarlens.embeddings import get_encoder
     from scholarlens.affinity import affinity_scores
+    from scholarlens.embeddings import get_encoder
 
     encoder = get_encoder(model)
     start = time.perf_counter()

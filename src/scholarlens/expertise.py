@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,12 +24,11 @@ from .catalog import find_people, paper_text
 from .embeddings import Encoder, embed_cached
 from .errors import QueryError
 from .index import DenseIndex, LexicalIndex, check_query
-from .models import ParsedPaper
+from .records import ParsedPaper, Progress
 from .scoring import Method, aggregate, get_method, paper_weights
 from .stores import Store
 
 log = logging.getLogger("scholarlens")
-Progress = Callable[[str, int, int], None]
 
 #: Evidence papers listed per person.
 EVIDENCE = 5

@@ -21,14 +21,16 @@ from .affinity import affinity_scores
 from .embeddings import Encoder, get_encoder
 from .expertise import conflicts, find_experts, suggest_reviewers
 from .export import export
-from .identity import load_profile, whois
 from .ingest import FileReport, IngestReport, Progress, ingest_paths
-from .models import ParsedPaper, ParsedProfile
+from .matching import OverlapIndex
 from .person import person_view
+from .profiles import drop_profile, load_profile
+from .records import ParsedPaper, ParsedProfile
 from .scoring import Method
 from .similar import VectorMemo, similar_to_papers, similar_to_person
 from .stores import Store, open_store
 from .topics import CorpusVectorizer
+from .whois import whois
 
 
 class KnowledgeBase:
@@ -41,6 +43,7 @@ class KnowledgeBase:
         self._encoder_lock = threading.Lock()
         self.vectors = VectorMemo()
         self.topic_vectorizer = CorpusVectorizer()
+        self.overlap = OverlapIndex()
 
     @property
     def encoder(self) -> Encoder:
@@ -84,12 +87,10 @@ class KnowledgeBase:
     def remove_profile(self, ref: str) -> dict[str, Any]:
         """Remove a profile in one transaction: its sources go, papers only it provided go,
         papers it shared are recomputed from their other sources, owners are re-resolved."""
-        from .streaming import replace_profile
-
         pid = catalog.resolve_profile_id(self.store, ref)
         before = self.count("papers")
         with self.store.transaction():
-            replace_profile(self.store, pid)
+            drop_profile(self.store, pid)
         return {"removed": pid, "papers_removed": before - self.count("papers"), "papers": self.count("papers")}
 
     # -- reading (catalog) ---------------------------------------------------------------
@@ -200,7 +201,7 @@ class KnowledgeBase:
         """Who wrote the papers of ``profile`` (a file, a stored profile id, or parsed)."""
         # with the default model, it is loaded only if the similarity fallback needs it
         enc = encoder or (self.encoder if self._encoder_name else self._encoder)
-        return whois(self, profile, format=format, limit=limit, encoder=enc)
+        return whois(self.store, profile, encoder=enc, format=format, limit=limit, overlap=self.overlap, memo=self.vectors)
 
     def person(self, ref: str | int, *, similar: int = 8, encoder: Encoder | None = None) -> dict[str, Any]:
         """A person's page: papers by year, topics over time, co-authors, similar people."""
@@ -224,7 +225,7 @@ class KnowledgeBase:
         if isinstance(ref_or_profile, ParsedProfile | Path) or (
             isinstance(ref_or_profile, str) and Path(ref_or_profile).is_file()
         ):
-            parsed, own = load_profile(self, ref_or_profile)  # type: ignore[arg-type]
+            parsed, own = load_profile(self.store, ref_or_profile)  # type: ignore[arg-type]
             return similar_to_papers(
                 self.store, parsed.papers, encoder=enc, memo=self.vectors, limit=limit, exclude_profiles=own
             )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from typing import Any
 
-from .catalog import resolve_person
+from .catalog import h_index, person_links, resolve_person, source_facts
 from .embeddings import Encoder
 from .similar import VectorMemo, similar_to_person
 from .stores import Store
@@ -68,6 +68,21 @@ def _organisations(store: Store, pid: int) -> list[dict[str, Any]]:
     return [{"name": shown[k], "papers": n} for k, n in sorted(counts.items(), key=lambda t: (-t[1], shown[t[0]]))]
 
 
+def _citation_summary(cites: dict[int, dict[str, Any] | None]) -> dict[str, Any] | None:
+    """Total citations and h-index over the papers whose sources carried a count."""
+    known = [c for c in cites.values() if c]
+    if not known:
+        return None
+    return {
+        "total": sum(c["count"] for c in known),
+        "h_index": h_index([c["count"] for c in known]),
+        "papers_counted": len(known),
+        "papers": len(cites),
+        "sources": sorted({str(c["source"]) for c in known if c.get("source")}),
+        "as_of": max(str(c["as_of"]) for c in known),
+    }
+
+
 def _trend_note(papers: list[dict[str, Any]]) -> dict[str, Any]:
     years = [p["year"] for p in papers]
     dated = [y for y in years if y]
@@ -99,6 +114,7 @@ def person_view(
     aliases = store.query("SELECT alias, kind FROM person_aliases WHERE person_id = ? ORDER BY alias", (pid,))
     papers = _person_papers(store, pid)
     by_year = Counter(p["year"] for p in papers if p["year"])
+    links, cites = source_facts(store, [p["id"] for p in papers])
     owned = store.query("SELECT id, source, owner_confidence FROM profiles WHERE owner_person_id = ? ORDER BY source", (pid,))
     return {
         "person": {
@@ -107,8 +123,20 @@ def person_view(
             "name_guessed": bool(row["guessed"]),
             "papers": len(papers),
             "aliases": [{"alias": a["alias"], "kind": a["kind"]} for a in aliases if a["alias"] != row["name"]],
+            "links": person_links(store, pid),
+            "citations": _citation_summary(cites),
         },
-        "papers": [{"id": p["id"], "title": p["title"], "year": p["year"], "authors": p["n_authors"]} for p in papers],
+        "papers": [
+            {
+                "id": p["id"],
+                "title": p["title"],
+                "year": p["year"],
+                "authors": p["n_authors"],
+                "links": links[p["id"]],
+                "citations": cites[p["id"]],
+            }
+            for p in papers
+        ],
         "papers_by_year": {str(y): by_year[y] for y in sorted(by_year)},
         "topics": person_topics(store, pid, vectorizer),
         "topics_over_time": _trend_note(papers),

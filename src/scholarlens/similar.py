@@ -17,7 +17,7 @@ import numpy as np
 
 from .catalog import paper_text, person_names, resolve_person
 from .embeddings import Encoder, embed_cached
-from .models import ParsedPaper
+from .records import ParsedPaper
 from .stores import Store
 from .text import content_hash
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scholarlens.scoring import Method, aggregate, get_method, paper_weights
+from scholarlens import find_experts
 from scholarlens.embeddings import HashingEncoder
 from scholarlens.errors import QueryError
-from scholarlens import find_experts
+from scholarlens.scoring import Method, aggregate, get_method, paper_weights
 
 CONTRACT = {"person_id", "name", "score", "rank", "evidence", "explanation"}
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scholarlens.embeddings import SentenceTransformerEncoder
 from scholarlens import find_experts, suggest_reviewers
+from scholarlens.embeddings import SentenceTransformerEncoder
 
 pytestmark = pytest.mark.slow
 

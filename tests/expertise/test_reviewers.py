@@ -2,9 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from scholarlens.errors import QueryError
 from scholarlens import suggest_reviewers
-from scholarlens.models import ParsedAuthor, ParsedPaper
+from scholarlens.errors import QueryError
+from scholarlens.records import ParsedAuthor, ParsedPaper
 
 
 def _paper_with_authors(kb, n: int = 3):

@@ -13,7 +13,7 @@ from rich.table import Table
 from ..affinity import affinity_scores
 from ..embeddings import get_encoder
 from ..errors import InputError, UnknownFormatError
-from ..models import ParsedPaper
+from ..records import ParsedPaper
 from ..scoring import METHODS, get_method
 from ._common import (
     app,

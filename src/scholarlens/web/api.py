@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 from .. import formats
 from ..errors import InputError, QueryError
 from ..formats._io import decode_bytes
-from ..models import ParsedProfile
+from ..records import ParsedProfile
 from .app import CORE_LOCK, ctx_of
 
 router = APIRouter(prefix="/api")
