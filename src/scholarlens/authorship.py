@@ -39,9 +39,11 @@ def orcid_people(store: Store, orcid: str) -> set[int]:
 
 
 
-#: Authorship as conflicts see it: author lists, plus the owner of each profile a paper came from.
+#: Authorship as conflicts see it: the authorships table (author lists and the "profile owner"
+#: rows that profiles.link_owner writes), plus owners read from profiles directly (a database
+#: whose owners were resolved before those rows existed).
 _AUTHORSHIP_SQL = (
-    "SELECT a.paper_id, a.person_id, 'author list' AS via, NULL AS confidence FROM authorships a "
+    "SELECT a.paper_id, a.person_id, a.provenance AS via, a.confidence FROM authorships a "
     "WHERE a.{col} IN ({{marks}}) "
     "UNION SELECT s.paper_id, pr.owner_person_id, 'profile owner', pr.owner_confidence "
     "FROM paper_sources s JOIN profiles pr ON pr.id = s.profile_id "
