@@ -555,3 +555,22 @@ def find_conflicts(
 def hard_pairs(found: dict[str, list[Conflict]]) -> set[tuple[str, str]]:
     """``(submission id, reviewer id)`` pairs that must never be assigned."""
     return {(sid, c.reviewer) for sid, rows in found.items() for c in rows if c.hard}
+
+
+def person_conflicts(store: Store, authors: Sequence[str], policy: ConflictPolicy | None = None) -> dict[int, list[Conflict]]:
+    """Stored people in conflict with ``authors`` (for marking a reviewer ranking): the authors
+    themselves (exact or compatible names) and everyone sharing a paper with them, judged by
+    the policy. person id → conflicts, hard first."""
+    from .catalog import find_people
+
+    ids: set[int] = set()
+    for name in authors:
+        ids |= {int(p["id"]) for p in find_people(store, name)}
+    papers = sorted({int(r["paper_id"]) for r in authorships(store, "person_id", sorted(ids))})
+    around = ids | {int(r["person_id"]) for r in authorships(store, "paper_id", papers)}
+    names = {int(r["id"]): r["name"] for r in store.query_in("SELECT id, name FROM people WHERE id IN ({marks})", sorted(around))}
+    reviewers = [Reviewer(str(pid), names.get(pid), frozenset({pid})) for pid in sorted(around)]
+    out: dict[int, list[Conflict]] = {}
+    for c in find_conflicts(store, reviewers, list(authors), policy):
+        out.setdefault(int(c.reviewer), []).append(c)
+    return out
