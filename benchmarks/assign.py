@@ -163,7 +163,32 @@ def write_md(args: argparse.Namespace, rows: list[dict]) -> None:
     ]
     for k in keys:
         lines.append(f"| {k} | " + " | ".join(str(r.get(k)) for r in rows) + " |")
-    lines += ["", "Command: `PYTHONPATH=src python benchmarks/assign.py`", ""]
+    lines += [
+        "",
+        "Command: `PYTHONPATH=src python benchmarks/assign.py` (each objective in a subprocess).",
+        "",
+        "- `solve_*`: building the problem and solving it, after the affinities exist (`generate_s` is the",
+        "  synthetic affinity generation). `peak_rss_mib` is the process peak up to the end of the solve;",
+        "  `peak_rss_with_lp_mib` includes the HiGHS LP check, which is not part of an assignment run.",
+        "- `gap` = LP optimum (HiGHS dual simplex on the relaxation, real-valued affinities) − the min-cost",
+        "  flow's total; `rounding_bound` is the most integer cost scaling can lose (pairs / scale).",
+        "- `fair` maximises the lowest assigned pair (`fair_threshold`), then the total above it; the",
+        "  worst paper's mean score is compared with `sum`'s in `worst_paper_score`.",
+        "- Affinities are synthetic structured ones (topic mixtures, see the script), not the engine's.",
+        "",
+        "Export formats followed (see `src/scholarlens/assign_export.py`): openreview-matcher's",
+        "`assignments.json`/`alternates.json` (`{paper: [{aggregate_score, user}]}`, from",
+        "`matcher/encoder.py` `decode_assignments` in github.com/openreview/openreview-matcher) and its",
+        "CSV inputs (`--scores`, `--constraints` with -1, `--max_papers`); OpenReview edges",
+        "`{head, tail, weight, label}` (the matcher's `_build_edge`); Microsoft CMT's reviewer-assignment",
+        "import XML (`<assignments><submission submissionId=…><user email=…/></submission></assignments>`,",
+        "per CMT's help page *CHAIR HOW-TO: Import Assignments (Reviewer)*,",
+        "cmt3.research.microsoft.com/docs/help/chair/import-reviewer-assignments.html: the page's text names",
+        "the `submission`/`submissionId` and `user`/`email` parts; the root element `<assignments>` is our",
+        "assumption, to check against the template CMT offers for download) and its quota file (`# Email<TAB>Quota`,",
+        "import-reviewer-quotas.html on the same site).",
+        "",
+    ]
     (HERE / "assign.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

@@ -22,7 +22,9 @@ Files written under the output folder (what each follows, and where it was looke
   (CMT's chair help page "CHAIR HOW-TO: Import Assignments (Reviewer)",
   cmt3.research.microsoft.com/docs/help/chair/import-reviewer-assignments.html: one
   ``submission`` element per paper with its ``submissionId``, one ``user`` element per reviewer
-  with the reviewer's CMT account ``email``). ``cmt/quotas.txt`` — the *Import Reviewer Quotas*
+  with the reviewer's CMT account ``email``; the page's text does not name the root element:
+  ``<assignments>`` is an assumption to check against the template CMT offers for download).
+  ``cmt/quotas.txt`` — the *Import Reviewer Quotas*
   file (same help site, import-reviewer-quotas.html): a ``# Email<TAB>Quota`` line, then one
   ``email<TAB>max papers`` line per reviewer. CMT identifies users by e-mail only: without an
   e-mail for every assigned reviewer the CMT files are not written (the summary says why).
@@ -119,8 +121,8 @@ def write_openreview(result: Result, out: Path, label: str = LABEL) -> list[str]
     _edges_jsonl(folder / "assignment_edges.jsonl", edges)
     with (folder / "affinity_scores.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        for e in np.flatnonzero(prob.allowed):
-            w.writerow([aff.papers[int(aff.paper[e])], aff.reviewers[int(aff.reviewer[e])], f"{float(aff.score[e]):.6g}"])
+        for k in np.flatnonzero(prob.allowed):
+            w.writerow([aff.papers[int(aff.paper[k])], aff.reviewers[int(aff.reviewer[k])], f"{float(aff.score[k]):.6g}"])
     conflicts = sorted(prob.conflicts)
     with (folder / "constraints.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -233,7 +235,7 @@ def assign_conference(
     min_load: int = 0,
     max_load: int = 6,
     loads: dict[str, tuple[int | None, int | None]] | None = None,
-    bids: dict[tuple[str, str], str] | None = None,
+    bids: dict[tuple[str, str], float | str] | None = None,
     bid_weight: float = 0.25,
     objective: str = "sum",
     alternates: int = 0,
@@ -254,9 +256,9 @@ def assign_conference(
     found = submission_conflicts(store, reviewers, {s.id: s.all_authors(store) for s in submissions}, policy, progress)
     hard: dict[tuple[str, str], Any] = {}
     weak: dict[tuple[str, str], list[Conflict]] = {}
-    listed = []
-    for sid, rows in found.items():
-        for c in rows:
+    listed: list[dict[str, Any]] = []
+    for sid, cs in found.items():
+        for c in cs:
             listed.append({"paper_id": sid, **c.to_dict()})
             if c.hard:
                 hard.setdefault((sid, c.reviewer), c.to_dict())

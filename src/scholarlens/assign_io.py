@@ -192,12 +192,12 @@ def read_loads(path: str | Path) -> dict[str, tuple[int | None, int | None]]:
     return out
 
 
-def read_bids(path: str | Path) -> dict[tuple[str, str], str]:
+def read_bids(path: str | Path) -> dict[tuple[str, str], float | str]:
     """``reviewer,paper,bid`` → ``{(reviewer, paper): bid}`` (checked by :func:`assign.bid_value`)."""
     from .assign import bid_value
 
     expected = "reviewer,paper,bid"
-    out: dict[tuple[str, str], str] = {}
+    out: dict[tuple[str, str], float | str] = {}
     for i, (n, cells) in enumerate(_rows(path, "bids", expected)):
         if len(cells) < 3:
             raise ParseError("expected three columns", source=str(path), format="bids", line=n, expected=expected)

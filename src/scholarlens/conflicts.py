@@ -393,7 +393,8 @@ class _Index:
         hit = self._co_cache.get(apid)
         if hit is not None:
             return hit
-        g, best = self.graph, {}
+        g = self.graph
+        best: dict[str, tuple[tuple[bool, int], int, int]] = {}
         for paper_id in g.of_person.get(apid, ()):
             members = g.by_paper.get(paper_id, {})
             p = g.papers.get(paper_id)
