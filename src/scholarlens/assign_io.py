@@ -91,7 +91,8 @@ def _expertise_json(path: Path) -> list[Submission] | None:
         return None
     out = []
     for n, (key, note) in enumerate(data.items(), start=1):
-        note = {"id": key, **note}
+        # openreview-expertise submissions may carry an abstract only
+        note = {"id": key, **note, "content": {"title": None, **note["content"]}}
         paper = paper_from_note(note, str(path), n, "openreview-submissions")
         if paper is None:
             raise ParseError("the submission has neither title nor abstract", source=str(path), format="openreview-submissions", record=key)

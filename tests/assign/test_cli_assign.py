@@ -140,3 +140,16 @@ def test_conflicts_command_lists_evidence(seeded):
     assert names["Nisan Stiennon"]["kind"] == "same-person"
     assert names["Alec Radford"]["kind"] == "coauthor" and "profile owner" in names["Alec Radford"]["evidence"]["via"]
     assert all(c["strength"] == "hard" for c in data["conflicts"]) and data["policy"]["years"] == 10
+
+
+def test_openreview_archives_as_reviewers_without_a_knowledge_base(tmp_path):
+    examples = EXAMPLES.parent / "openreview"
+    out = tmp_path / "out"
+    result = run(tmp_path / "none.db", "assign", "-s", str(examples / "submissions.json"), "-r", str(examples / "archives"),
+                 "--per-paper", "1", "--max-load", "2", "--objective", "fair", "--out", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["summary"]["assigned"] == 3 and data["summary"]["fair_threshold"] is not None
+    assert {r["reviewer_id"] for p in data["papers"] for r in p["reviewers"]} <= {"~Alec_Radford1", "~Luke_Metz1"}
+    assert not (tmp_path / "none.db").exists()
+    assert any("CMT files not written" in n for n in data["notes"])
