@@ -37,6 +37,7 @@ from typing import Any
 
 import numpy as np
 
+from .assign_io import bid_value
 from .errors import InputError
 
 Progress = Callable[[str, int, int | None], None]
@@ -44,8 +45,6 @@ Progress = Callable[[str, int, int | None], None]
 #: The largest |cost| handed to the min-cost flow (affinities are scaled to it).
 COST_SCALE = 10**8
 OBJECTIVES = ("sum", "fair")
-BID_LABELS = {"very high": 1.0, "high": 0.5, "neutral": 0.0, "low": -0.5, "very low": -1.0}
-CONFLICT_BIDS = {"conflict", "no"}
 
 
 class Infeasible(InputError):
@@ -178,27 +177,6 @@ def build_problem(
     banned = np.fromiter((p * max(len(aff.reviewers), 1) + r for p, r in conflict_idx), dtype=np.int64, count=len(conflict_idx))
     allowed = ~np.isin(code, banned)
     return Problem(aff, demand, lo_arr, hi_arr, allowed, aff.score + bid_weight * bid, bid, conflict_idx)
-
-
-def bid_value(raw: float | str) -> float | None:
-    """A bid as a number in [−1, 1]; ``None`` for a conflict bid."""
-    if isinstance(raw, int | float):
-        value = float(raw)
-    else:
-        text = " ".join(str(raw).strip().lower().replace("_", " ").split())
-        if text in CONFLICT_BIDS:
-            return None
-        if text in BID_LABELS:
-            return BID_LABELS[text]
-        try:
-            value = float(text)
-        except ValueError:
-            raise InputError(
-                f"unknown bid {raw!r}: use a number in [-1, 1] or one of {', '.join(BID_LABELS)}, conflict"
-            ) from None
-    if not -1.0 <= value <= 1.0:
-        raise InputError(f"bid {raw!r} is outside [-1, 1]")
-    return value
 
 
 def _apply_bids(

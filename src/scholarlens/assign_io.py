@@ -29,6 +29,31 @@ from .formats.openreview import declared_name, paper_from_note
 from .models import ParsedPaper
 from .stores import Store
 
+#: Bid labels (OpenReview's) as numbers; CONFLICT_BIDS make the pair a hard conflict.
+BID_LABELS = {"very high": 1.0, "high": 0.5, "neutral": 0.0, "low": -0.5, "very low": -1.0}
+CONFLICT_BIDS = {"conflict", "no"}
+
+
+def bid_value(raw: float | str) -> float | None:
+    """A bid as a number in [−1, 1]; ``None`` for a conflict bid."""
+    if isinstance(raw, int | float):
+        value = float(raw)
+    else:
+        text = " ".join(str(raw).strip().lower().replace("_", " ").split())
+        if text in CONFLICT_BIDS:
+            return None
+        if text in BID_LABELS:
+            return BID_LABELS[text]
+        try:
+            value = float(text)
+        except ValueError:
+            raise InputError(
+                f"unknown bid {raw!r}: use a number in [-1, 1] or one of {', '.join(BID_LABELS)}, conflict"
+            ) from None
+    if not -1.0 <= value <= 1.0:
+        raise InputError(f"bid {raw!r} is outside [-1, 1]")
+    return value
+
 
 @dataclass
 class Submission:
@@ -194,9 +219,7 @@ def read_loads(path: str | Path) -> dict[str, tuple[int | None, int | None]]:
 
 
 def read_bids(path: str | Path) -> dict[tuple[str, str], float | str]:
-    """``reviewer,paper,bid`` → ``{(reviewer, paper): bid}`` (checked by :func:`assign.bid_value`)."""
-    from .assign import bid_value
-
+    """``reviewer,paper,bid`` → ``{(reviewer, paper): bid}`` (checked by :func:`bid_value`)."""
     expected = "reviewer,paper,bid"
     out: dict[tuple[str, str], float | str] = {}
     for i, (n, cells) in enumerate(_rows(path, "bids", expected)):

@@ -49,6 +49,36 @@ SETTINGS: tuple[Setting, ...] = (
         "Conflicts: a co-authored paper without a year counts as 'hard' (inside the window), 'weak', or 'ignore'.",
     ),
     Setting("conflicts_file", "SCHOLARLENS_CONFLICTS_FILE", None, "Conflicts: a declared-conflicts CSV (reviewer, author or domain, reason) read on every run."),
+    # -- web server: per-request limits (answers beyond them are problem+json naming the variable)
+    Setting("web_max_upload_mb", "SCHOLARLENS_WEB_MAX_UPLOAD_MB", "32", "Web server: largest request body (upload or pasted profile), in MiB; larger → 413."),
+    Setting("web_max_records", "SCHOLARLENS_WEB_MAX_RECORDS", "5000", "Web server: most records (papers) one whois request may carry; more → 413."),
+    Setting("web_time_budget", "SCHOLARLENS_WEB_TIME_BUDGET", "30", "Web server: seconds one query may take (waiting for a slot included); longer → 503."),
+    Setting("web_workers", "SCHOLARLENS_WEB_WORKERS", None, "Web server: queries computed at once (default: the number of CPUs, at least 2); others wait."),
+    # -- input limits (formats/_io.py, formats/_lines.py): a file over one fails with a ParseError naming it
+    Setting(
+        "max_record_bytes",
+        "SCHOLARLENS_MAX_RECORD_BYTES",
+        str(16 * 1024 * 1024),
+        "Largest single record accepted, in bytes: one JSON line, one JSON document's first record, one BibTeX entry.",
+    ),
+    Setting(
+        "max_file_bytes",
+        "SCHOLARLENS_MAX_FILE_BYTES",
+        str(1024 * 1024 * 1024),
+        "Largest file parsed whole (not streamed), in bytes after decompression.",
+    ),
+    Setting(
+        "max_decompressed_bytes",
+        "SCHOLARLENS_MAX_DECOMPRESSED_BYTES",
+        str(64 * 1024 * 1024 * 1024),
+        "Largest decompressed size of a streamed .gz dump, in bytes (gzip-bomb guard).",
+    ),
+    Setting(
+        "max_gzip_ratio",
+        "SCHOLARLENS_MAX_GZIP_RATIO",
+        "200",
+        "Largest decompressed/compressed size ratio of a .gz file once past 64 MiB (gzip-bomb guard).",
+    ),
 )
 
 

@@ -21,10 +21,9 @@ import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-import orjson
-
 from ..errors import InputError, ParseError, ScholarLensError
 from ..formats import Format, detect, get_format, parse_text, read_file
+from ..formats import is_json_lines as formats_is_json_lines
 from ..formats._lines import is_gzip, peek_text
 from ..records import FileReport, IngestReport, Progress
 from ..stores import Store
@@ -52,14 +51,9 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 
 
 def is_json_lines(head: str) -> bool:
-    """Whether a file's head is JSON lines (its first line is one complete JSON object)."""
-    first = head.lstrip().split("\n", 1)[0].strip()
-    if not first.startswith("{"):
-        return False
-    try:
-        return isinstance(orjson.loads(first), dict)
-    except orjson.JSONDecodeError:
-        return False
+    """Whether a file's head is JSON lines: the formats' rule (a one-line API response that
+    wraps its records is a document, never JSON lines)."""
+    return formats_is_json_lines(head)
 
 
 def ingest_file(

@@ -2,24 +2,30 @@
 
 The request that uploads files returns at once with a job id; one worker thread ingests jobs
 in order (writes are serialised; readers keep going thanks to WAL) and records the core's
-``(stage, done, total)`` progress, which the browser polls.
+``(stage, done, total)`` progress, which the browser polls. After the files, the job embeds
+the papers they brought (stage ``embedding``), so the next query finds every vector cached
+instead of embedding them inside someone's request.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..catalog import paper_text
 from ..errors import NotFoundError, ScholarLensError
 from ..kb import KnowledgeBase
+from .problems import database_error_text
 from .security import write_upload
 
 log = logging.getLogger("scholarlens")
@@ -52,8 +58,10 @@ class Job:
         n = max(len(self.files), 1)
         if self.finished:
             return 100
+        if self.stage == "embedding":
+            return min(99, 90 + int(9 * self.done / self.total) if self.total else 90)
         part = 0.8 * self.done / self.total if self.stage == "records" and self.total else 0.0
-        return min(99, int(100 * (self.files_done + part) / n))
+        return min(90, int(90 * (self.files_done + part) / n))
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -65,8 +73,16 @@ class Job:
 class JobRunner:
     """Runs ingest jobs one at a time on a worker thread and remembers the last ``keep``."""
 
-    def __init__(self, kb: KnowledgeBase, upload_dir: Path, keep: int = 100, lock: AbstractContextManager[Any] | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        upload_dir: Path,
+        keep: int = 100,
+        lock: AbstractContextManager[Any] | None = None,
+        reader: KnowledgeBase | None = None,
+    ) -> None:
         self.kb = kb
+        self.reader = reader or kb
         self.upload_dir = upload_dir
         self.keep = keep
         self._write_lock = lock or nullcontext()
@@ -104,21 +120,20 @@ class JobRunner:
             job.files = [p.name for p in paths]
             job.current = job.files[0] if job.files else None
             job.stage = "parsing"
-
-            def progress(stage: str, done: int, total: int) -> None:
-                if stage == "files":
-                    job.files_done = done
-                    job.current = job.files[done] if done < len(job.files) else None
-                    job.stage, job.done, job.total = "parsing", 0, 0
-                else:
-                    job.stage, job.done, job.total = stage, done, total
-
             with self._write_lock:
-                report = self.kb.ingest(paths, format=job.format, progress=progress)
+                report = self.kb.ingest(paths, format=job.format, progress=_progress_of(job))
             job.report = report.to_dict()
+            totals = job.report["totals"]
+            if totals.get("new_papers") or totals.get("merged_papers"):
+                job.current = None
+                with self._write_lock:
+                    embed_papers(self.kb, self.reader, _progress_of(job))
             job.status = "done"
         except (ScholarLensError, OSError, ValueError) as exc:
             job.error = str(exc)
+            job.status = "failed"
+        except sqlite3.DatabaseError as exc:
+            job.error = database_error_text(exc)
             job.status = "failed"
         except Exception as exc:  # pragma: no cover - a bug; keep the worker alive and say so
             log.exception("ingest job %s crashed", job.id)
@@ -130,3 +145,31 @@ class JobRunner:
             # A file database gives each thread its own connection: close the worker's.
             if getattr(self.kb.store, "path", ":memory:") != ":memory:":
                 self.kb.store.close()
+
+
+def _progress_of(job: Job) -> Callable[[str, int, int | None], None]:
+    """The core's progress callback, recorded on the job for the browser to poll."""
+
+    def progress(stage: str, done: int, total: int | None) -> None:
+        if stage == "files":
+            job.files_done = done
+            job.current = job.files[done] if done < len(job.files) else None
+            job.stage, job.done, job.total = "parsing", 0, 0
+        else:
+            job.stage, job.done, job.total = stage, done, total or 0
+
+    return progress
+
+
+def embed_papers(writer: KnowledgeBase, reader: KnowledgeBase, progress: Callable[[str, int, int | None], None], step: int = 256) -> int:
+    """Embed every stored paper whose vector is not cached yet: into the store's embedding
+    cache (through ``writer``) and the serving knowledge base's memo (``reader``, whose model
+    is the one loaded for queries). Returns how many paper texts were looked at."""
+    rows = writer.store.query("SELECT title, abstract FROM papers WHERE title IS NOT NULL OR abstract IS NOT NULL ORDER BY id")
+    texts = [t for t in (paper_text(r["title"], r["abstract"]) for r in rows) if t]
+    encoder = reader.encoder
+    progress("embedding", 0, len(texts))
+    for start in range(0, len(texts), step):
+        reader.vectors.embed(encoder, texts[start : start + step], writer.store)
+        progress("embedding", min(start + step, len(texts)), len(texts))
+    return len(texts)
