@@ -60,3 +60,20 @@ def test_removing_the_profile_undoes_it(seeded_kb):
     if rid is not None:
         found = find_conflicts(seeded_kb.store, [rid["id"]], ["Nisan Stiennon"], ConflictPolicy(reference_year=2024))
         assert not [c for c in found if c.kind == "coauthor"]
+
+
+def test_reviewers_for_a_stiennon_submission_mark_radford(seeded_kb, monkeypatch):
+    """The issue's case through `reviewers`: the conflict policy's window is a setting (2020 is
+    six years before 2026, so the default five years would not reach it)."""
+    from scholarlens.records import ParsedAuthor, ParsedPaper
+
+    monkeypatch.setenv("SCHOLARLENS_CONFLICT_YEARS", "10")
+    sub = ParsedPaper(title="Learning to summarize with human feedback, revisited",
+                      abstract="We train summarization policies from human preference comparisons.",
+                      authors=[ParsedAuthor(name="Nisan Stiennon")])
+    rows = seeded_kb.reviewers(sub, limit=2000)
+    marked = {r["name"]: r["conflict"] for r in rows if r["conflict"]}
+    assert marked["Alec Radford"]["reason"] == "coauthor" and marked["Alec Radford"]["strength"] == "hard"
+    assert "profile owner" in marked["Alec Radford"]["evidence"]["via"]
+    hidden = seeded_kb.reviewers(sub, limit=2000, exclude_conflicts=True)
+    assert "Alec Radford" not in {r["name"] for r in hidden}
