@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .embeddings import paper_text  # the one definition (re-exported: features import it from here)
 from .errors import NotFoundError
 from .names import family_key, names_compatible, person_key
 from .profiles import resolve_profile_id
@@ -31,17 +32,6 @@ LINKS = {
 }
 #: Tables :func:`count` may count.
 COUNTED = ("papers", "people", "profiles", "authorships", "paper_sources")
-
-
-def paper_text(title: str | None, abstract: str | None) -> str | None:
-    """The text embedded for a paper: ``title. abstract`` (either alone if the other is
-    missing), white space collapsed; None when both are empty. The one definition every
-    feature embeds, so cached vectors are shared."""
-    t = " ".join((title or "").split())
-    a = " ".join((abstract or "").split())
-    if t and a:
-        return f"{t}. {a}"
-    return t or a or None
 
 
 def count(store: Store, table: str) -> int:

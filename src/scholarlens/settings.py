@@ -24,8 +24,16 @@ SETTINGS: tuple[Setting, ...] = (
         "model",
         "SCHOLARLENS_MODEL",
         "minilm",
-        "Embedding model: 'minilm' (bundled all-MiniLM-L6-v2), 'hashing' (fast fake for tests), "
+        "Embedding model: 'minilm' (bundled all-MiniLM-L6-v2 on torch), 'minilm-onnx' / 'minilm-int8' "
+        "(the same on ONNX Runtime, fp32 / int8; no torch), optionally with a token budget "
+        "('minilm-int8:192', head+tail 'minilm-int8:256/64'), 'hashing' (fast fake for tests), "
         "or a path to a local sentence-transformers model directory.",
+    ),
+    Setting(
+        "cache_dir",
+        "SCHOLARLENS_CACHE_DIR",
+        None,
+        "Where the ONNX export of the bundled model is cached (default: the user cache dir).",
     ),
     Setting("token", "SCHOLARLENS_TOKEN", None, "Web server: a bearer token that enables writes (ingest, delete)."),
     # Conflict-of-interest policy (scholarlens.conflicts), overridable per run.
