@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .embeddings import paper_text  # the one definition (re-exported: features import it from here)
 from .errors import NotFoundError
 from .names import family_key, names_compatible, person_key
 from .profiles import resolve_profile_id
@@ -33,17 +34,6 @@ LINKS = {
 COUNTED = ("papers", "people", "profiles", "authorships", "paper_sources")
 
 
-def paper_text(title: str | None, abstract: str | None) -> str | None:
-    """The text embedded for a paper: ``title. abstract`` (either alone if the other is
-    missing), white space collapsed; None when both are empty. The one definition every
-    feature embeds, so cached vectors are shared."""
-    t = " ".join((title or "").split())
-    a = " ".join((abstract or "").split())
-    if t and a:
-        return f"{t}. {a}"
-    return t or a or None
-
-
 def count(store: Store, table: str) -> int:
     if table not in COUNTED:
         raise ValueError(f"cannot count {table!r}")
@@ -52,11 +42,12 @@ def count(store: Store, table: str) -> int:
 
 # -- papers --------------------------------------------------------------------------------
 def paper_authors(store: Store, paper_ids: list[int]) -> dict[int, list[str]]:
-    """Author names of each paper, in author order."""
+    """Author names of each paper, in author order, as its sources list them (a profile owner
+    linked to the paper, provenance ``profile owner``, counts on person pages, not here)."""
     out: dict[int, list[str]] = {p: [] for p in paper_ids}
     for r in store.query_in(
         "SELECT a.paper_id, p.name FROM authorships a JOIN people p ON p.id = a.person_id "
-        "WHERE a.paper_id IN ({marks}) ORDER BY a.paper_id, a.position",
+        "WHERE a.provenance = 'author list' AND a.paper_id IN ({marks}) ORDER BY a.paper_id, a.position",
         paper_ids,
     ):
         out[r["paper_id"]].append(r["name"])

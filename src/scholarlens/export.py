@@ -41,7 +41,7 @@ def iter_papers(store: Store, limit: int | None = None) -> Iterator[dict[str, An
         authors: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
         people: set[int] = set()
         for a in store.query(
-            f"SELECT paper_id, position, person_id, name FROM authorships WHERE paper_id IN ({marks}) ORDER BY paper_id, position",
+            f"SELECT paper_id, position, person_id, name FROM authorships WHERE provenance = 'author list' AND paper_id IN ({marks}) ORDER BY paper_id, position",
             ids,
         ):
             authors[a["paper_id"]].append({"name": a["name"], "person_id": a["person_id"]})

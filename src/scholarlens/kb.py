@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from . import catalog
+from . import calibration, catalog
 from .affinity import affinity_scores
 from .embeddings import Encoder, get_encoder
 from .expertise import conflicts, find_experts, suggest_reviewers
@@ -26,7 +26,7 @@ from .matching import OverlapIndex
 from .person import person_view
 from .profiles import drop_profile, load_profile
 from .records import ParsedPaper, ParsedProfile
-from .scoring import Method
+from .scoring import Method, get_method
 from .similar import VectorMemo, similar_to_papers, similar_to_person
 from .stores import Store, open_store
 from .topics import CorpusVectorizer
@@ -144,8 +144,11 @@ class KnowledgeBase:
         encoder: Encoder | None = None,
         progress: Progress | None = None,
     ) -> list[dict[str, Any]]:
-        """People ranked by expertise in ``text`` (a topic or an abstract), with evidence."""
-        return find_experts(self.store, text, limit, encoder=self._enc(encoder), method=method, progress=progress)
+        """People ranked by expertise in ``text`` (a topic or an abstract), with evidence; each
+        with ``probability`` (calibrated P(expertise ≥ 3)) and ``strength`` (see :meth:`match`)."""
+        rows = find_experts(self.store, text, limit, encoder=self._enc(encoder), method=method, progress=progress)
+        calibration.annotate(rows, get_method(method))
+        return rows
 
     def reviewers(
         self,
@@ -159,7 +162,7 @@ class KnowledgeBase:
         progress: Progress | None = None,
     ) -> list[dict[str, Any]]:
         """People ranked as reviewers of ``paper`` (text or parsed), conflicts marked."""
-        return suggest_reviewers(
+        rows = suggest_reviewers(
             self.store,
             paper,
             authors,
@@ -169,6 +172,15 @@ class KnowledgeBase:
             exclude_conflicts=exclude_conflicts,
             progress=progress,
         )
+        calibration.annotate(rows, get_method(method))
+        return rows
+
+    @staticmethod
+    def match(rows: list[dict[str, Any]], method: str | Method | None = None) -> dict[str, Any]:
+        """What a ranked list means as a whole: ``{"calibrated", "no_match", "message"}`` —
+        ``message`` says "No one here has worked on this" when even the best score is below
+        what 95 % of real experts reach (:mod:`scholarlens.calibration`)."""
+        return calibration.annotate(rows, get_method(method))
 
     def conflicts(self, authors: Sequence[str]) -> dict[int, dict[str, Any]]:
         """person id -> ``{"reason", "with"}``: the authors themselves and their co-authors."""

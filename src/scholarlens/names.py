@@ -68,6 +68,13 @@ def person_key(display: str) -> str:
     return fold(display)
 
 
+def _name_word(token: str) -> bool:
+    """Whether nameparser may read a token as a title, suffix, particle or conjunction
+    (it compares them lower-cased, with and without their periods: ``Ph.D.`` is ``phd``)."""
+    low = token.lower()
+    return low in _NAME_WORDS or low.strip(".") in _NAME_WORDS or low.replace(".", "") in _NAME_WORDS
+
+
 @lru_cache(maxsize=200_000)
 def family_key(display: str) -> str:
     """Blocking key: the folded family name.
@@ -76,10 +83,7 @@ def family_key(display: str) -> str:
     skip nameparser: their family name is the last word. The property tests pin this to
     ``fold(parse_name(display).family)``."""
     tokens = display.split()
-    if 1 <= len(tokens) <= 4 and _LATIN.fullmatch(display) and all(
-        _SIMPLE_TOKEN.match(t) and not {t.lower(), t.lower().rstrip("."), t.lower().replace(".", "")} & _NAME_WORDS
-        for t in tokens
-    ):
+    if 1 <= len(tokens) <= 4 and _LATIN.fullmatch(display) and all(_SIMPLE_TOKEN.match(t) and not _name_word(t) for t in tokens):
         return fold(tokens[-1])
     return fold(parse_name(display).family)
 

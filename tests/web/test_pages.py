@@ -174,3 +174,12 @@ def test_person_page_says_why_there_is_no_trend(client: TestClient) -> None:
     html = client.get(f"/people/{person_id}").text
     assert 'id="topics-note"' in html and "too few dated papers for topics over time: 3 of 11 dated" in html
     assert 'data-vega-spec="spec-topics"' not in html
+
+
+def test_an_off_topic_query_says_no_one_here_has_worked_on_it(client: TestClient) -> None:
+    weak = client.get("/api/experts", params={"q": "quantum error correction with surface codes"}).json()
+    assert weak["match"]["calibrated"] is True  # the default method has a fitted calibration
+    for r in weak["experts"]:
+        assert {"probability", "strength"} <= set(r)
+    html = client.get("/experts", params={"q": "quantum error correction with surface codes"}).text
+    assert ('id="no-match"' in html) == weak["match"]["no_match"]

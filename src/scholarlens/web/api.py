@@ -111,7 +111,7 @@ async def experts(
 ) -> dict[str, Any]:
     ctx = ctx_of(request)
     found = await ctx.compute(lambda: ctx.kb.experts(q, limit=limit))
-    return {"query": q, "experts": found}
+    return {"query": q, "experts": found, "match": ctx.kb.match(found)}
 
 
 class PaperIn(BaseModel):
@@ -128,7 +128,7 @@ async def reviewers(request: Request, body: PaperIn) -> dict[str, Any]:
     text = paper_text(body.title, body.abstract, body.text)
     authors = [a.strip() for a in body.authors if a.strip()] or None
     found = await ctx.compute(lambda: ctx.kb.reviewers(text, authors=authors, limit=body.limit))
-    return {"reviewers": found}
+    return {"reviewers": found, "match": ctx.kb.match(found)}
 
 
 # -- identity ------------------------------------------------------------------------------

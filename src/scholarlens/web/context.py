@@ -167,6 +167,7 @@ def make_env() -> jinja2.Environment:
     env.filters["pct"] = lambda x: f"{100 * float(x or 0):.0f}%"
     env.filters["num"] = lambda x, d=2: f"{float(x):.{d}f}" if x is not None else "–"
     env.filters["label"] = paper_label
+    env.globals["match_note"] = KnowledgeBase.match
     return env
 
 
