@@ -126,4 +126,14 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        4,
+        "index change log (triggers installed by the index engine)",
+        """
+        CREATE TABLE index_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            paper_id INTEGER NOT NULL
+        );
+        """,
+    ),
 ]

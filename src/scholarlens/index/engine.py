@@ -1,0 +1,313 @@
+"""The expertise engine: persistent indexes over a knowledge base and the exact ranking on them.
+
+:class:`Engine` keeps one :class:`~.snapshot.Snapshot` per store (in memory for ``:memory:``,
+in ``<database>.index/`` beside a SQLite file). Before answering it reads the change log
+(:mod:`.changelog`, filled by triggers) and applies what changed since — papers added,
+changed or removed, authorships moved — so it never answers from a stale index.
+
+Ranking one text (:meth:`Engine.rank`) for a :class:`~scholarlens.scoring.Method`:
+
+1. encode the query once; per-paper similarity ``dense × cosine + lexical × TF-IDF`` for every
+   paper (one matrix-vector product, the TF-IDF from the postings of the query's own terms);
+2. take the ``M`` most similar papers and their authors as candidates and score those people
+   exactly (every one of their papers, weighted, aggregated — :mod:`.kernel`);
+3. every person outside the candidates has all papers at or below the ``M``-th similarity
+   ``τ`` and paper weights are ≤ 1, so their score is ≤ τ for every aggregation: once the
+   ``limit``-th candidate scores above τ the answer is exact; otherwise ``M`` grows (up to all).
+
+The returned people are re-scored with :func:`scoring.aggregate` itself and sorted as the
+expertise queries sort (score, then name), so the results equal the per-query computation.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..embeddings import Encoder
+from ..errors import StoreError
+from ..scoring import Method, aggregate
+from ..stores import Store
+from . import changelog
+from . import snapshot as S
+from .kernel import aggregate_groups, entry_weights
+
+log = logging.getLogger("scholarlens")
+
+#: Scores closer than this to the cut are re-scored exactly (kernel and reference differ ~1e-7).
+EPS = 1e-5
+#: Save (compact) a file-backed index once this share of its rows changed since the last save.
+SAVE_SHARE = 0.02
+SAVE_MIN = 2_000
+
+
+@dataclass
+class Hit:
+    """One ranked person with what their evidence is built from."""
+
+    person_id: int
+    name: str
+    score: float
+    paper_ids: list[int]
+    years: list[int | None]
+    sims: np.ndarray  # float32 per paper, the method's combined similarity
+    contrib: np.ndarray  # weight of each paper in the score (scoring.aggregate)
+
+    def evidence(self, k: int = 5) -> list[tuple[int, float, float]]:
+        """The ``k`` papers that count most: (paper id, similarity, weight), as the queries list them."""
+        order = np.lexsort((-self.sims, -self.contrib))[:k]
+        return [(self.paper_ids[j], float(self.sims[j]), float(self.contrib[j])) for j in order]
+
+
+class Engine:
+    """Persistent, incrementally maintained indexes of one store (thread-safe readers)."""
+
+    def __init__(self, store: Store, folder: str | Path | None = None) -> None:
+        self.store = store
+        path = getattr(store, "path", ":memory:")
+        if folder is not None:
+            self.folder: Path | None = Path(folder)
+        elif store.dialect == "sqlite" and path != ":memory:":
+            self.folder = Path(str(path) + ".index")
+        else:
+            self.folder = None  # in memory (PostgreSQL: rebuilt per process, kept up to date)
+        self._snap: S.Snapshot | None = None
+        self._lock = threading.Lock()  # writers only: readers use the snapshot they got
+
+    # -- state -----------------------------------------------------------------------------
+    def status(self) -> dict[str, Any]:
+        """What the index covers and how far behind the database it is."""
+        meta = S.load_meta(self.folder) if self.folder else {}
+        snap = self._snap
+        seq = snap.seq if snap else int(meta.get("seq", 0))
+        built = snap is not None or bool(meta)
+        last = changelog.last_seq(self.store) if built else 0
+        behind = len(changelog.changed_since(self.store, seq, last)) if built and last > seq else 0
+        return {
+            "built": built,
+            "path": str(self.folder) if self.folder else None,
+            "papers": snap.n_live if snap else int(meta.get("rows", 0)),
+            "models": sorted(snap.dense) if snap else sorted(meta.get("models", {})),
+            "seq": seq,
+            "stale_papers": behind,
+        }
+
+    def snapshot(self, encoder: Encoder | None = None, progress: S.Progress | None = None) -> S.Snapshot:
+        """The current snapshot, brought up to date (and given ``encoder``'s dense matrix)."""
+        snap = self._snap
+        if snap is not None and changelog.last_seq(self.store) == snap.seq and (encoder is None or encoder.model_id in snap.dense):
+            return snap
+        with self._lock:
+            return self._refresh(encoder, progress)
+
+    def rebuild(self, encoder: Encoder | None = None, progress: S.Progress | None = None) -> S.Snapshot:
+        """Build every index from the database (and save it beside a SQLite file)."""
+        with self._lock:
+            models = [encoder] if encoder is not None else []
+            snap = self._build(models, progress)
+            self._commit(snap, force_save=True)
+            return snap
+
+    def _refresh(self, encoder: Encoder | None, progress: S.Progress | None) -> S.Snapshot:
+        snap = self._snap
+        if snap is None and self.folder is not None:
+            meta = S.load_meta(self.folder)
+            first = changelog.first_seq(self.store)
+            if meta and meta.get("db") == self._db_id() and (first == 0 or first <= int(meta["seq"]) + 1):
+                try:
+                    snap = S.load(self.folder, meta)
+                except (OSError, ValueError, KeyError) as exc:
+                    log.warning("index in %s unreadable (%s): rebuilding", self.folder, exc)
+        if snap is None or changelog.last_seq(self.store) < snap.seq:
+            snap = self._build([encoder] if encoder is not None else [], progress)
+            self._commit(snap, force_save=True)
+            return snap
+        last = changelog.last_seq(self.store)
+        if last > snap.seq:
+            changed = changelog.changed_since(self.store, snap.seq, last)
+            snap = self._apply(snap, changed, last, progress)
+        if encoder is not None and encoder.model_id not in snap.dense:
+            snap = self._add_model(snap, encoder, progress)
+            self._commit(snap, force_save=True)
+            return snap
+        self._commit(snap, force_save=False)
+        return snap
+
+    def _db_id(self) -> str:
+        return str(Path(str(getattr(self.store, "path", ""))).resolve())
+
+    def _commit(self, snap: S.Snapshot, force_save: bool) -> None:
+        if self.folder is not None and (force_save or snap.pending >= max(SAVE_MIN, SAVE_SHARE * snap.n_rows)):
+            snap = S.compacted(snap)
+            try:
+                S.save(snap, self.folder, {"db": self._db_id()})
+                snap = S.load(self.folder, S.load_meta(self.folder))
+            except OSError as exc:
+                log.warning("cannot save the index to %s: %s (kept in memory)", self.folder, exc)
+        elif snap.pending > max(SAVE_MIN, 0.2 * snap.n_rows):
+            snap = S.compacted(snap)
+        self._snap = snap
+
+    # -- building and applying changes -----------------------------------------------------
+    def _build(self, encoders: Sequence[Encoder], progress: S.Progress | None) -> S.Snapshot:
+        changelog.install(self.store)
+        seq = changelog.last_seq(self.store)
+        snap = S.empty_snapshot()
+        snap = replace(snap, dense={e.model_id: S.Dense(e.model_id, e.dim, np.zeros((0, e.dim), np.float32), np.zeros((0, e.dim), np.float32)) for e in encoders})
+        total = int(self.store.scalar("SELECT COUNT(*) FROM papers") or 0)
+        done, last_id = 0, -1
+        while True:
+            hi = self.store.scalar("SELECT MAX(id) FROM (SELECT id FROM papers WHERE id > ? ORDER BY id LIMIT ?) t", (last_id, S.BUILD_CHUNK))
+            if hi is None:
+                break
+            batch = S.read_papers(self.store, "@ > ? AND @ <= ?", (last_id, hi))
+            vectors = {e.model_id: S.embed(self.store, e, batch.texts) for e in encoders}
+            snap = S.apply_batch(snap, np.zeros(0, np.int64), batch, vectors, seq)
+            done += int(self.store.scalar("SELECT COUNT(*) FROM papers WHERE id > ? AND id <= ?", (last_id, hi)) or 0)
+            last_id = int(hi)
+            if progress:
+                progress("indexing papers", done, total)
+        return replace(S.compacted(snap), seq=seq)
+
+    def _apply(self, snap: S.Snapshot, changed: list[int], seq: int, progress: S.Progress | None) -> S.Snapshot:
+        dead = snap.rows_of(changed)
+        batch = S.read_papers(self.store, "", ids=changed)
+        vectors = {}
+        for m, d in snap.dense.items():
+            enc = self._encoders.get(m)
+            if enc is None:  # no encoder for this model in this process: drop the matrix
+                log.info("index: dropping the %s matrix (no encoder to embed new papers)", m)
+                continue
+            vectors[m] = S.embed(self.store, enc, batch.texts)
+        if set(vectors) != set(snap.dense):
+            snap = replace(snap, dense={m: d for m, d in snap.dense.items() if m in vectors})
+        if progress:
+            progress("updating index", len(changed), len(changed))
+        return S.apply_batch(snap, dead, batch, vectors, seq)
+
+    def _add_model(self, snap: S.Snapshot, encoder: Encoder, progress: S.Progress | None) -> S.Snapshot:
+        snap = S.compacted(snap)
+        out = np.zeros((snap.n_rows, encoder.dim), np.float32)
+        for a in range(0, snap.n_rows, S.BUILD_CHUNK):
+            ids = snap.ids[a : a + S.BUILD_CHUNK].tolist()
+            rows = self.store.query_in("SELECT id, title, abstract FROM papers WHERE id IN ({marks})", ids)
+            text = {r["id"]: S.paper_text(r["title"], r["abstract"]) or "" for r in rows}
+            out[a : a + len(ids)] = S.embed(self.store, encoder, [text.get(i, "") for i in ids])
+            if progress:
+                progress("embedding papers", a + len(ids), snap.n_rows)
+        dense = dict(snap.dense)
+        dense[encoder.model_id] = S.Dense(encoder.model_id, encoder.dim, out, np.zeros((0, encoder.dim), np.float32))
+        return replace(snap, dense=dense)
+
+    @property
+    def _encoders(self) -> dict[str, Encoder]:
+        return getattr(self, "_known_encoders", {})
+
+    def remember(self, encoder: Encoder) -> None:
+        """Keep ``encoder`` to embed papers added later to its matrix."""
+        if not hasattr(self, "_known_encoders"):
+            self._known_encoders: dict[str, Encoder] = {}
+        self._known_encoders[encoder.model_id] = encoder
+
+    # -- querying --------------------------------------------------------------------------
+    def paper_sims(self, snap: S.Snapshot, text: str, method: Method, encoder: Encoder | None, query_vector: np.ndarray | None) -> np.ndarray:
+        """float32 per row: ``dense × cosine + lexical × TF-IDF`` (dead rows: −inf)."""
+        sims = np.zeros(snap.n_rows, np.float32)
+        if method.dense:
+            if encoder is None:
+                raise StoreError("a dense method needs an encoder")
+            qv = query_vector if query_vector is not None else encoder.encode([text])
+            sims += np.float32(method.dense) * snap.dense[encoder.model_id].sims(qv)
+        if method.lexical:
+            rows, scores = snap.lexical.scores(text)
+            lex = np.zeros(snap.n_rows, np.float32)
+            lex[rows] = scores.astype(np.float32)
+            sims += np.float32(method.lexical) * lex
+        sims[~snap.live] = -np.inf
+        return sims
+
+    def rank(
+        self,
+        text: str,
+        method: Method,
+        limit: int = 10,
+        *,
+        encoder: Encoder | None = None,
+        query_vector: np.ndarray | None = None,
+        exclude: Collection[int] = (),
+    ) -> list[Hit]:
+        """The ``limit`` best people for ``text`` (exact, see the module docstring)."""
+        if encoder is not None:
+            self.remember(encoder)
+        snap = self.snapshot(encoder if method.dense else None)
+        if not len(snap.people.ids):
+            return []
+        sims = self.paper_sims(snap, text, method, encoder, query_vector)
+        excl = np.asarray(sorted(exclude), np.int64)
+        n_live = snap.n_live
+        m = min(n_live, max(200, 20 * limit))
+        while True:
+            if m >= n_live:
+                persons, tau = np.arange(len(snap.people.ids)), None
+            else:
+                top = np.argpartition(-sims, m - 1)[:m]
+                tau = float(sims[top].min())
+                p = snap.people
+                ent = S.ranges(p.starts[top], p.starts[top + 1])
+                persons = np.searchsorted(p.ids, np.unique(p.person[ent]))
+            if len(excl):
+                persons = persons[~np.isin(snap.people.ids[persons], excl)]
+            scores = self._score(snap, sims, persons, method)
+            if tau is None:
+                break
+            if tau >= 0 and np.count_nonzero(scores > tau + EPS) >= limit:
+                break
+            m = min(n_live, m * 4)
+        return self._final(snap, sims, persons, scores, method, limit)
+
+    def _entries(self, snap: S.Snapshot, persons: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, positions, group starts) of these people's entries, person-major."""
+        p = snap.people
+        pos_in_order = S.ranges(p.p_starts[persons], p.p_starts[persons + 1])
+        ent = p.order[pos_in_order]
+        entry_row = np.searchsorted(p.starts, ent, side="right") - 1
+        lengths = p.p_starts[persons + 1] - p.p_starts[persons]
+        starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        return entry_row, p.pos[ent], starts
+
+    def _score(self, snap: S.Snapshot, sims: np.ndarray, persons: np.ndarray, method: Method) -> np.ndarray:
+        rows, pos, starts = self._entries(snap, persons)
+        w = entry_weights(method, snap.n_authors[rows], snap.years[rows], pos, snap.newest)
+        return aggregate_groups(sims[None, :], rows, w, starts, method)[0]
+
+    def _final(self, snap: S.Snapshot, sims: np.ndarray, persons: np.ndarray, scores: np.ndarray, method: Method, limit: int) -> list[Hit]:
+        if not len(persons):
+            return []
+        order = np.argsort(-scores, kind="stable")
+        cut = scores[order[min(limit, len(order)) - 1]]
+        band = persons[scores >= cut - EPS]
+        rows, pos, starts = self._entries(snap, band)
+        w = entry_weights(method, snap.n_authors[rows], snap.years[rows], pos, snap.newest)
+        ids = snap.people.ids[band]
+        names = self._names(ids.tolist())
+        newest = snap.newest
+        del newest
+        hits = []
+        for i, pid in enumerate(ids.tolist()):
+            r = rows[starts[i] : starts[i + 1]]
+            s = sims[r][None, :]
+            score, contrib = aggregate(s, w[starts[i] : starts[i + 1]], method)
+            yrs = snap.years[r]
+            hits.append(Hit(int(pid), names.get(pid, str(pid)), float(score[0]), snap.ids[r].tolist(),
+                            [int(y) or None for y in yrs], s[0], contrib[0]))
+        hits.sort(key=lambda h: (-h.score, h.name))
+        return hits[:limit]
+
+    def _names(self, ids: list[int]) -> dict[int, str]:
+        return {int(r["id"]): r["name"] for r in self.store.query_in("SELECT id, name FROM people WHERE id IN ({marks})", ids)}
