@@ -30,9 +30,17 @@ def test_examples_rank_exactly_as_today(seeded_kb, encoder, method):
 
 def test_method_overrides_rank_exactly_as_today(seeded_kb, encoder):
     engine = Engine(seeded_kb.store)
-    for spec in ("hybrid-top5,k=3", "hybrid-top5,k=8,team=2", "softmax,temperature=0.5", "max,lexical=0.5", "mean,dense=0.3"):
+    for spec in (
+        "hybrid-top5,k=3",
+        "hybrid-top5,k=8,team=2",
+        "softmax,temperature=0.5",
+        "max,lexical=0.5",
+        "mean,dense=0.3",
+    ):
         for q in QUERIES[:3]:
-            assert_same(engine_rows(engine, q, spec, encoder), reference(seeded_kb, q, spec, encoder), spec)
+            assert_same(
+                engine_rows(engine, q, spec, encoder), reference(seeded_kb, q, spec, encoder), spec
+            )
 
 
 def test_reviewers_without_conflicted_people(seeded_kb, encoder):
@@ -73,4 +81,8 @@ def test_gold_standard_submissions_rank_exactly_as_today(gold_db, tmp_path, enco
     with KnowledgeBase(db) as kb:
         engine = Engine(kb.store)
         for text in _submissions(6):
-            assert_same(engine_rows(engine, text, method, encoder, limit=10), reference(kb, text, method, encoder), method)
+            assert_same(
+                engine_rows(engine, text, method, encoder, limit=10),
+                reference(kb, text, method, encoder),
+                method,
+            )

@@ -20,10 +20,16 @@ _SQLITE = [
     ("authorships_upd", "AFTER UPDATE ON authorships", ["OLD.paper_id", "NEW.paper_id"]),
     ("authorships_del", "AFTER DELETE ON authorships", ["OLD.paper_id"]),
     ("sources_ins", "AFTER INSERT ON paper_sources", ["NEW.paper_id"]),
-    ("sources_upd", "AFTER UPDATE OF paper_id, profile_id ON paper_sources", ["OLD.paper_id", "NEW.paper_id"]),
+    (
+        "sources_upd",
+        "AFTER UPDATE OF paper_id, profile_id ON paper_sources",
+        ["OLD.paper_id", "NEW.paper_id"],
+    ),
     ("sources_del", "AFTER DELETE ON paper_sources", ["OLD.paper_id"]),
 ]
-_OWNER = "INSERT INTO index_log (paper_id) SELECT paper_id FROM paper_sources WHERE profile_id = NEW.id"
+_OWNER = (
+    "INSERT INTO index_log (paper_id) SELECT paper_id FROM paper_sources WHERE profile_id = NEW.id"
+)
 
 _PG_FUNCTION = """
 CREATE OR REPLACE FUNCTION scholarlens_index_log() RETURNS trigger LANGUAGE plpgsql AS $body$
@@ -77,7 +83,8 @@ def last_seq(store: Store) -> int:
 def changed_since(store: Store, seq: int, upto: int) -> list[int]:
     """Distinct paper ids changed in ``(seq, upto]``."""
     rows = store.query(
-        "SELECT DISTINCT paper_id FROM index_log WHERE seq > ? AND seq <= ? ORDER BY paper_id", (seq, upto)
+        "SELECT DISTINCT paper_id FROM index_log WHERE seq > ? AND seq <= ? ORDER BY paper_id",
+        (seq, upto),
     )
     return [int(r["paper_id"]) for r in rows]
 

@@ -98,15 +98,23 @@ class Engine:
             "stale_papers": behind,
         }
 
-    def snapshot(self, encoder: Encoder | None = None, progress: S.Progress | None = None) -> S.Snapshot:
+    def snapshot(
+        self, encoder: Encoder | None = None, progress: S.Progress | None = None
+    ) -> S.Snapshot:
         """The current snapshot, brought up to date (and given ``encoder``'s dense matrix)."""
         snap = self._snap
-        if snap is not None and changelog.last_seq(self.store) == snap.seq and (encoder is None or encoder.model_id in snap.dense):
+        if (
+            snap is not None
+            and changelog.last_seq(self.store) == snap.seq
+            and (encoder is None or encoder.model_id in snap.dense)
+        ):
             return snap
         with self._lock:
             return self._refresh(encoder, progress)
 
-    def rebuild(self, encoder: Encoder | None = None, progress: S.Progress | None = None) -> S.Snapshot:
+    def rebuild(
+        self, encoder: Encoder | None = None, progress: S.Progress | None = None
+    ) -> S.Snapshot:
         """Build every index from the database (and save it beside a SQLite file)."""
         with self._lock:
             models = [encoder] if encoder is not None else []
@@ -119,7 +127,11 @@ class Engine:
         if snap is None and self.folder is not None:
             meta = S.load_meta(self.folder)
             first = changelog.first_seq(self.store)
-            if meta and meta.get("db") == self._db_id() and (first == 0 or first <= int(meta["seq"]) + 1):
+            if (
+                meta
+                and meta.get("db") == self._db_id()
+                and (first == 0 or first <= int(meta["seq"]) + 1)
+            ):
                 try:
                     snap = S.load(self.folder, meta)
                 except (OSError, ValueError, KeyError) as exc:
@@ -143,7 +155,9 @@ class Engine:
         return str(Path(str(getattr(self.store, "path", ""))).resolve())
 
     def _commit(self, snap: S.Snapshot, force_save: bool) -> None:
-        if self.folder is not None and (force_save or snap.pending >= max(SAVE_MIN, SAVE_SHARE * snap.n_rows)):
+        if self.folder is not None and (
+            force_save or snap.pending >= max(SAVE_MIN, SAVE_SHARE * snap.n_rows)
+        ):
             snap = S.compacted(snap)
             try:
                 S.save(snap, self.folder, {"db": self._db_id()})
@@ -159,50 +173,84 @@ class Engine:
         changelog.install(self.store)
         seq = changelog.last_seq(self.store)
         snap = S.empty_snapshot()
-        snap = replace(snap, dense={e.model_id: S.Dense(e.model_id, e.dim, np.zeros((0, e.dim), np.float32), np.zeros((0, e.dim), np.float32)) for e in encoders})
+        snap = replace(
+            snap,
+            dense={
+                e.model_id: S.Dense(
+                    e.model_id,
+                    e.dim,
+                    np.zeros((0, e.dim), np.float32),
+                    np.zeros((0, e.dim), np.float32),
+                )
+                for e in encoders
+            },
+        )
         total = int(self.store.scalar("SELECT COUNT(*) FROM papers") or 0)
         done, last_id = 0, -1
         while True:
-            hi = self.store.scalar("SELECT MAX(id) FROM (SELECT id FROM papers WHERE id > ? ORDER BY id LIMIT ?) t", (last_id, S.BUILD_CHUNK))
+            hi = self.store.scalar(
+                "SELECT MAX(id) FROM (SELECT id FROM papers WHERE id > ? ORDER BY id LIMIT ?) t",
+                (last_id, S.BUILD_CHUNK),
+            )
             if hi is None:
                 break
             batch = S.read_papers(self.store, "@ > ? AND @ <= ?", (last_id, hi))
             vectors = {e.model_id: S.embed(self.store, e, batch.texts) for e in encoders}
             snap = S.apply_batch(snap, np.zeros(0, np.int64), batch, vectors, seq)
-            done += int(self.store.scalar("SELECT COUNT(*) FROM papers WHERE id > ? AND id <= ?", (last_id, hi)) or 0)
+            done += int(
+                self.store.scalar(
+                    "SELECT COUNT(*) FROM papers WHERE id > ? AND id <= ?", (last_id, hi)
+                )
+                or 0
+            )
             last_id = int(hi)
             if progress:
                 progress("indexing papers", done, total)
         return replace(S.compacted(snap), seq=seq)
 
-    def _apply(self, snap: S.Snapshot, changed: list[int], seq: int, progress: S.Progress | None) -> S.Snapshot:
+    def _apply(
+        self, snap: S.Snapshot, changed: list[int], seq: int, progress: S.Progress | None
+    ) -> S.Snapshot:
         dead = snap.rows_of(changed)
         batch = S.read_papers(self.store, "", ids=changed)
         vectors = {}
         for m, d in snap.dense.items():
             enc = self._encoders.get(m)
-            if enc is None:  # no encoder for this model in this process: drop the matrix
-                log.info("index: dropping the %s matrix (no encoder to embed new papers)", m)
+            found = (
+                S.embed(self.store, enc, batch.texts)
+                if enc
+                else S.cached_vectors(self.store, m, d.dim, batch.texts)
+            )
+            if (
+                found is None
+            ):  # no encoder here and not all cached: the matrix is rebuilt when next asked for
+                log.info("index: dropping the %s matrix (new papers not embedded yet)", m)
                 continue
-            vectors[m] = S.embed(self.store, enc, batch.texts)
+            vectors[m] = found
         if set(vectors) != set(snap.dense):
             snap = replace(snap, dense={m: d for m, d in snap.dense.items() if m in vectors})
         if progress:
             progress("updating index", len(changed), len(changed))
         return S.apply_batch(snap, dead, batch, vectors, seq)
 
-    def _add_model(self, snap: S.Snapshot, encoder: Encoder, progress: S.Progress | None) -> S.Snapshot:
+    def _add_model(
+        self, snap: S.Snapshot, encoder: Encoder, progress: S.Progress | None
+    ) -> S.Snapshot:
         snap = S.compacted(snap)
         out = np.zeros((snap.n_rows, encoder.dim), np.float32)
         for a in range(0, snap.n_rows, S.BUILD_CHUNK):
             ids = snap.ids[a : a + S.BUILD_CHUNK].tolist()
-            rows = self.store.query_in("SELECT id, title, abstract FROM papers WHERE id IN ({marks})", ids)
+            rows = self.store.query_in(
+                "SELECT id, title, abstract FROM papers WHERE id IN ({marks})", ids
+            )
             text = {r["id"]: S.paper_text(r["title"], r["abstract"]) or "" for r in rows}
             out[a : a + len(ids)] = S.embed(self.store, encoder, [text.get(i, "") for i in ids])
             if progress:
                 progress("embedding papers", a + len(ids), snap.n_rows)
         dense = dict(snap.dense)
-        dense[encoder.model_id] = S.Dense(encoder.model_id, encoder.dim, out, np.zeros((0, encoder.dim), np.float32))
+        dense[encoder.model_id] = S.Dense(
+            encoder.model_id, encoder.dim, out, np.zeros((0, encoder.dim), np.float32)
+        )
         return replace(snap, dense=dense)
 
     @property
@@ -216,7 +264,14 @@ class Engine:
         self._known_encoders[encoder.model_id] = encoder
 
     # -- querying --------------------------------------------------------------------------
-    def paper_sims(self, snap: S.Snapshot, text: str, method: Method, encoder: Encoder | None, query_vector: np.ndarray | None) -> np.ndarray:
+    def paper_sims(
+        self,
+        snap: S.Snapshot,
+        text: str,
+        method: Method,
+        encoder: Encoder | None,
+        query_vector: np.ndarray | None,
+    ) -> np.ndarray:
         """float32 per row: ``dense × cosine + lexical × TF-IDF`` (dead rows: −inf)."""
         sims = np.zeros(snap.n_rows, np.float32)
         if method.dense:
@@ -271,7 +326,9 @@ class Engine:
             m = min(n_live, m * 4)
         return self._final(snap, sims, persons, scores, method, limit)
 
-    def _entries(self, snap: S.Snapshot, persons: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _entries(
+        self, snap: S.Snapshot, persons: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(rows, positions, group starts) of these people's entries, person-major."""
         p = snap.people
         pos_in_order = S.ranges(p.p_starts[persons], p.p_starts[persons + 1])
@@ -281,12 +338,22 @@ class Engine:
         starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         return entry_row, p.pos[ent], starts
 
-    def _score(self, snap: S.Snapshot, sims: np.ndarray, persons: np.ndarray, method: Method) -> np.ndarray:
+    def _score(
+        self, snap: S.Snapshot, sims: np.ndarray, persons: np.ndarray, method: Method
+    ) -> np.ndarray:
         rows, pos, starts = self._entries(snap, persons)
         w = entry_weights(method, snap.n_authors[rows], snap.years[rows], pos, snap.newest)
         return aggregate_groups(sims[None, :], rows, w, starts, method)[0]
 
-    def _final(self, snap: S.Snapshot, sims: np.ndarray, persons: np.ndarray, scores: np.ndarray, method: Method, limit: int) -> list[Hit]:
+    def _final(
+        self,
+        snap: S.Snapshot,
+        sims: np.ndarray,
+        persons: np.ndarray,
+        scores: np.ndarray,
+        method: Method,
+        limit: int,
+    ) -> list[Hit]:
         if not len(persons):
             return []
         order = np.argsort(-scores, kind="stable")
@@ -304,10 +371,22 @@ class Engine:
             s = sims[r][None, :]
             score, contrib = aggregate(s, w[starts[i] : starts[i + 1]], method)
             yrs = snap.years[r]
-            hits.append(Hit(int(pid), names.get(pid, str(pid)), float(score[0]), snap.ids[r].tolist(),
-                            [int(y) or None for y in yrs], s[0], contrib[0]))
+            hits.append(
+                Hit(
+                    int(pid),
+                    names.get(pid, str(pid)),
+                    float(score[0]),
+                    snap.ids[r].tolist(),
+                    [int(y) or None for y in yrs],
+                    s[0],
+                    contrib[0],
+                )
+            )
         hits.sort(key=lambda h: (-h.score, h.name))
         return hits[:limit]
 
     def _names(self, ids: list[int]) -> dict[int, str]:
-        return {int(r["id"]): r["name"] for r in self.store.query_in("SELECT id, name FROM people WHERE id IN ({marks})", ids)}
+        return {
+            int(r["id"]): r["name"]
+            for r in self.store.query_in("SELECT id, name FROM people WHERE id IN ({marks})", ids)
+        }

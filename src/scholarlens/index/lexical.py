@@ -107,7 +107,9 @@ class Lexical:
         if not touched:
             return np.zeros(0, np.int64), np.zeros(0, np.float64)
         rows = np.unique(np.concatenate(touched))
-        norm2 = a * a * self.s0[rows] - 2 * a * (self.s1[rows] + d1[rows]) + self.s2[rows] + d2[rows]
+        norm2 = (
+            a * a * self.s0[rows] - 2 * a * (self.s1[rows] + d1[rows]) + self.s2[rows] + d2[rows]
+        )
         out = num[rows] / (np.sqrt(np.maximum(norm2, 1e-300)) * np.sqrt(q_norm2))
         return rows, out
 
@@ -144,18 +146,25 @@ class Lexical:
         if n_terms > len(df):
             df = np.concatenate([df, np.zeros(n_terms - len(df), np.int64)])
         added = sp.csr_matrix(
-            (1.0 + np.log(np.asarray(cnt, np.float32)), (np.asarray(t_idx, np.int64), np.asarray(r_idx, np.int64))),
+            (
+                1.0 + np.log(np.asarray(cnt, np.float32)),
+                (np.asarray(t_idx, np.int64), np.asarray(r_idx, np.int64)),
+            ),
             shape=(n_terms, n_rows),
             dtype=np.float32,
         )
         df += np.diff(added.indptr)
         old_delta = self.delta
-        old_delta = sp.csr_matrix((old_delta.data, old_delta.indices, old_delta.indptr), shape=old_delta.shape)
+        old_delta = sp.csr_matrix(
+            (old_delta.data, old_delta.indices, old_delta.indptr), shape=old_delta.shape
+        )
         old_delta.resize((n_terms, n_rows))
         delta = (old_delta + added).tocsr()
         base = self.base
         if base.shape[1] != n_rows:
-            base = sp.csr_matrix((base.data, base.indices, base.indptr), shape=(base.shape[0], n_rows))
+            base = sp.csr_matrix(
+                (base.data, base.indices, base.indptr), shape=(base.shape[0], n_rows)
+            )
         n = self.n - len(dead_rows) + len(new_rows)
         s0, s1, s2 = _row_sums(base, delta, df, n_rows)
         return replace(self, vocab=vocab, base=base, delta=delta, df=df, n=n, s0=s0, s1=s1, s2=s2)
@@ -163,13 +172,17 @@ class Lexical:
     def compacted(self, keep: np.ndarray) -> Lexical:
         """Base and delta merged, only the rows ``keep`` (ascending), renumbered 0..len-1."""
         n_terms = len(self.vocab)
-        base = sp.csr_matrix((self.base.data, self.base.indices, self.base.indptr), shape=self.base.shape)
+        base = sp.csr_matrix(
+            (self.base.data, self.base.indices, self.base.indptr), shape=self.base.shape
+        )
         base.resize((n_terms, self.n_rows))
         merged = (base + self.delta).tocsc()[:, keep].tocsr()
         merged.sort_indices()
         merged.indices = merged.indices.astype(np.int32)
         s0, s1, s2 = _row_sums(merged, empty_postings(n_terms, len(keep)), self.df, len(keep))
-        return replace(self, base=merged, delta=empty_postings(n_terms, len(keep)), s0=s0, s1=s1, s2=s2)
+        return replace(
+            self, base=merged, delta=empty_postings(n_terms, len(keep)), s0=s0, s1=s1, s2=s2
+        )
 
 
 def _row_sums(
@@ -203,4 +216,6 @@ def _row_sums(
 
 def empty_lexical() -> Lexical:
     z = np.zeros(0, np.float64)
-    return Lexical({}, empty_postings(0, 0), empty_postings(0, 0), np.zeros(0, np.int64), 0, z, z, z)
+    return Lexical(
+        {}, empty_postings(0, 0), empty_postings(0, 0), np.zeros(0, np.int64), 0, z, z, z
+    )

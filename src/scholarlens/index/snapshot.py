@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from ..embeddings import Encoder, embed_cached
+from ..embeddings import Encoder, embed_cached, text_hash
 from ..stores import Store
 from .lexical import Lexical, empty_lexical
 
@@ -98,12 +98,26 @@ class People:
         return np.repeat(np.arange(len(self.starts) - 1), np.diff(self.starts))
 
 
-def make_people(starts: np.ndarray, person: np.ndarray, pos: np.ndarray, owner: np.ndarray, paper_ids: np.ndarray) -> People:
+def make_people(
+    starts: np.ndarray,
+    person: np.ndarray,
+    pos: np.ndarray,
+    owner: np.ndarray,
+    paper_ids: np.ndarray,
+) -> People:
     entry_paper = np.repeat(paper_ids, np.diff(starts))
     order = np.lexsort((pos, entry_paper, owner, person)).astype(np.int64)
     ids, counts = np.unique(person, return_counts=True)
     p_starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    return People(starts.astype(np.int64), person.astype(np.int64), pos.astype(np.int32), owner.astype(bool), ids.astype(np.int64), p_starts, order)
+    return People(
+        starts.astype(np.int64),
+        person.astype(np.int64),
+        pos.astype(np.int32),
+        owner.astype(bool),
+        ids.astype(np.int64),
+        p_starts,
+        order,
+    )
 
 
 @dataclass(frozen=True)
@@ -147,8 +161,12 @@ class Snapshot:
 
 def empty_snapshot() -> Snapshot:
     z = np.zeros(0, np.int64)
-    people = People(np.zeros(1, np.int64), z, z.astype(np.int32), z.astype(bool), z, np.zeros(1, np.int64), z)
-    return Snapshot(0, z, z.astype(bool), z.astype(np.int32), z.astype(np.int32), empty_lexical(), people)
+    people = People(
+        np.zeros(1, np.int64), z, z.astype(np.int32), z.astype(bool), z, np.zeros(1, np.int64), z
+    )
+    return Snapshot(
+        0, z, z.astype(bool), z.astype(np.int32), z.astype(np.int32), empty_lexical(), people
+    )
 
 
 # -- reading papers from the store -------------------------------------------------------------
@@ -166,7 +184,9 @@ class Batch:
     entries: list[list[tuple[int, int, bool]]] = field(default_factory=list)
 
 
-def read_papers(store: Store, where: str, params: Sequence[Any] = (), ids: Sequence[int] | None = None) -> Batch:
+def read_papers(
+    store: Store, where: str, params: Sequence[Any] = (), ids: Sequence[int] | None = None
+) -> Batch:
     """Papers matching ``where`` (on ``papers``) or with these ``ids``."""
 
     def q(sql: str, col: str) -> list[dict[str, Any]]:
@@ -194,14 +214,19 @@ def read_papers(store: Store, where: str, params: Sequence[Any] = (), ids: Seque
             batch.entries[i].append((int(r["person_id"]), int(r["position"]), False))
     for pid, i in index.items():
         batch.n_authors[i] = max(batch.n_authors[i], counts.get(pid, 0), 1)
-    owners = q(
-        "SELECT DISTINCT s.paper_id, pr.owner_person_id FROM paper_sources s JOIN profiles pr ON pr.id = s.profile_id "
-        "JOIN people pe ON pe.id = pr.owner_person_id",
-        "s.paper_id",
-    ) if ids is not None else store.query(
-        "SELECT DISTINCT s.paper_id, pr.owner_person_id FROM paper_sources s JOIN profiles pr ON pr.id = s.profile_id "
-        "JOIN people pe ON pe.id = pr.owner_person_id WHERE " + where.replace("@", "s.paper_id"),
-        params,
+    owners = (
+        q(
+            "SELECT DISTINCT s.paper_id, pr.owner_person_id FROM paper_sources s JOIN profiles pr ON pr.id = s.profile_id "
+            "JOIN people pe ON pe.id = pr.owner_person_id",
+            "s.paper_id",
+        )
+        if ids is not None
+        else store.query(
+            "SELECT DISTINCT s.paper_id, pr.owner_person_id FROM paper_sources s JOIN profiles pr ON pr.id = s.profile_id "
+            "JOIN people pe ON pe.id = pr.owner_person_id WHERE "
+            + where.replace("@", "s.paper_id"),
+            params,
+        )
     )
     for r in sorted(owners, key=lambda r: (r["paper_id"], r["owner_person_id"])):
         i = index.get(r["paper_id"])
@@ -215,7 +240,25 @@ def embed(store: Store, encoder: Encoder, texts: list[str]) -> np.ndarray:
     return embed_cached(store, encoder, texts).astype(np.float32)
 
 
-def apply_batch(snap: Snapshot, dead: np.ndarray, batch: Batch, vectors: dict[str, np.ndarray], seq: int) -> Snapshot:
+def cached_vectors(store: Store, model_id: str, dim: int, texts: list[str]) -> np.ndarray | None:
+    """Vectors of ``texts`` from the embedding cache, or None when any is missing."""
+    hashes = [text_hash(t) for t in texts]
+    found = {
+        r["text_hash"]: np.frombuffer(r["vector"], dtype=np.float32)
+        for r in store.query_in(
+            "SELECT text_hash, vector FROM embeddings WHERE model_id = ? AND dim = ? AND text_hash IN ({marks})",
+            sorted(set(hashes)),
+            (model_id, dim),
+        )
+    }
+    if any(h not in found for h in hashes):
+        return None
+    return np.asarray([found[h] for h in hashes], np.float32).reshape(len(texts), dim)
+
+
+def apply_batch(
+    snap: Snapshot, dead: np.ndarray, batch: Batch, vectors: dict[str, np.ndarray], seq: int
+) -> Snapshot:
     """A new snapshot: rows ``dead`` removed, the papers of ``batch`` appended."""
     n_old = snap.n_rows
     n_rows = n_old + len(batch.ids)
@@ -252,13 +295,20 @@ def apply_batch(snap: Snapshot, dead: np.ndarray, batch: Batch, vectors: dict[st
 def compacted(snap: Snapshot) -> Snapshot:
     """Dead rows dropped, rows renumbered, postings merged (what is saved)."""
     keep = np.flatnonzero(snap.live)
-    if len(keep) == snap.n_rows and not snap.lexical.delta.nnz and all(not len(d.extra) for d in snap.dense.values()):
+    if (
+        len(keep) == snap.n_rows
+        and not snap.lexical.delta.nnz
+        and all(not len(d.extra) for d in snap.dense.values())
+    ):
         return replace(snap, pending=0)
     p = snap.people
     counts = np.diff(p.starts)[keep]
     starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     people = replace(p, starts=starts)  # entries of dead rows are already gone: order stays valid
-    dense = {m: replace(d, base=d.rows(keep), extra=np.zeros((0, d.dim), np.float32)) for m, d in snap.dense.items()}
+    dense = {
+        m: replace(d, base=d.rows(keep), extra=np.zeros((0, d.dim), np.float32))
+        for m, d in snap.dense.items()
+    }
     return Snapshot(
         snap.seq,
         snap.ids[keep],
@@ -313,14 +363,27 @@ def save(snap: Snapshot, folder: Path, extra_meta: dict[str, Any]) -> None:
         name = f"dense-{_safe(m)}.{gen}.f32"
         np.ascontiguousarray(d.base, np.float32).tofile(folder / name)
         models[m] = {"file": name, "dim": d.dim}
-    meta = {"format": FORMAT, "generation": gen, "seq": snap.seq, "rows": snap.n_rows, "n": snap.lexical.n,
-            "terms": len(vocab), "models": models, **extra_meta}
+    meta = {
+        "format": FORMAT,
+        "generation": gen,
+        "seq": snap.seq,
+        "rows": snap.n_rows,
+        "n": snap.lexical.n,
+        "terms": len(vocab),
+        "models": models,
+        **extra_meta,
+    }
     tmp = folder / f"meta.json.{os.getpid()}"
     tmp.write_text(json.dumps(meta, indent=1))
     os.replace(tmp, folder / "meta.json")
     for f in folder.iterdir():  # earlier generations (open maps of them stay valid)
         parts = f.name.split(".")
-        if f.name != "meta.json" and len(parts) >= 3 and parts[-2].isdigit() and int(parts[-2]) != gen:
+        if (
+            f.name != "meta.json"
+            and len(parts) >= 3
+            and parts[-2].isdigit()
+            and int(parts[-2]) != gen
+        ):
             f.unlink(missing_ok=True)
 
 
@@ -341,15 +404,49 @@ def load(folder: Path, meta: dict[str, Any]) -> Snapshot:
     vocab_list = json.loads((folder / f"vocab.{gen}.json").read_text())
     vocab = {t: i for i, t in enumerate(vocab_list)}
     n_rows = int(meta["rows"])
-    base = sp.csr_matrix((arr("lex_data", True), arr("lex_indices", True), arr("lex_indptr")), shape=(len(vocab), n_rows))
+    base = sp.csr_matrix(
+        (arr("lex_data", True), arr("lex_indices", True), arr("lex_indptr")),
+        shape=(len(vocab), n_rows),
+    )
     sums = arr("lex_sums")
-    lexical = Lexical(vocab, base, sp.csr_matrix((len(vocab), n_rows), dtype=np.float32), arr("lex_df"), int(meta["n"]), sums[0], sums[1], sums[2])
-    people = People(arr("pp_starts"), arr("pp_person"), arr("pp_pos"), arr("pp_owner"), arr("pp_ids"), arr("pp_p_starts"), arr("pp_order"))
+    lexical = Lexical(
+        vocab,
+        base,
+        sp.csr_matrix((len(vocab), n_rows), dtype=np.float32),
+        arr("lex_df"),
+        int(meta["n"]),
+        sums[0],
+        sums[1],
+        sums[2],
+    )
+    people = People(
+        arr("pp_starts"),
+        arr("pp_person"),
+        arr("pp_pos"),
+        arr("pp_owner"),
+        arr("pp_ids"),
+        arr("pp_p_starts"),
+        arr("pp_order"),
+    )
     dense = {}
     for m, info in meta.get("models", {}).items():
         path = folder / info["file"]
         dim = int(info["dim"])
-        base_v = np.memmap(path, dtype=np.float32, mode="r", shape=(n_rows, dim)) if n_rows else np.zeros((0, dim), np.float32)
+        base_v = (
+            np.memmap(path, dtype=np.float32, mode="r", shape=(n_rows, dim))
+            if n_rows
+            else np.zeros((0, dim), np.float32)
+        )
         dense[m] = Dense(m, dim, base_v, np.zeros((0, dim), np.float32))
     ids = arr("ids")
-    return Snapshot(int(meta["seq"]), ids, np.ones(len(ids), bool), arr("years"), arr("n_authors"), lexical, people, dense, 0)
+    return Snapshot(
+        int(meta["seq"]),
+        ids,
+        np.ones(len(ids), bool),
+        arr("years"),
+        arr("n_authors"),
+        lexical,
+        people,
+        dense,
+        0,
+    )
