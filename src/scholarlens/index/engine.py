@@ -36,7 +36,7 @@ from ..scoring import Method, aggregate
 from ..stores import Store
 from . import changelog
 from . import snapshot as S
-from .kernel import aggregate_groups, entry_weights
+from .kernel import aggregate_groups, aggregate_layout, bucket_layout, entry_weights
 
 log = logging.getLogger("scholarlens")
 
@@ -150,6 +150,12 @@ class Engine:
             return snap
         self._commit(snap, force_save=False)
         return snap
+
+    def save(self) -> None:
+        """Compact and save the current snapshot now (beside a SQLite file; else a no-op)."""
+        with self._lock:
+            if self._snap is not None:
+                self._commit(self._snap, force_save=True)
 
     def _db_id(self) -> str:
         return str(Path(str(getattr(self.store, "path", ""))).resolve())
@@ -296,8 +302,10 @@ class Engine:
         encoder: Encoder | None = None,
         query_vector: np.ndarray | None = None,
         exclude: Collection[int] = (),
+        exhaustive: bool = False,
     ) -> list[Hit]:
-        """The ``limit`` best people for ``text`` (exact, see the module docstring)."""
+        """The ``limit`` best people for ``text`` (exact, see the module docstring);
+        ``exhaustive`` scores every person (the check of the candidate bound)."""
         if encoder is not None:
             self.remember(encoder)
         snap = self.snapshot(encoder if method.dense else None)
@@ -305,26 +313,38 @@ class Engine:
             return []
         sims = self.paper_sims(snap, text, method, encoder, query_vector)
         excl = np.asarray(sorted(exclude), np.int64)
-        n_live = snap.n_live
-        m = min(n_live, max(200, 20 * limit))
-        while True:
-            if m >= n_live:
-                persons, tau = np.arange(len(snap.people.ids)), None
-            else:
-                top = np.argpartition(-sims, m - 1)[:m]
-                tau = float(sims[top].min())
-                p = snap.people
-                ent = S.ranges(p.starts[top], p.starts[top + 1])
-                persons = np.searchsorted(p.ids, np.unique(p.person[ent]))
+        m = min(snap.n_live, max(200, 20 * limit))
+        if not exhaustive and m < snap.n_live:
+            # Candidates: the authors of the m most similar papers (exact if the bound holds).
+            top = np.argpartition(-sims, m - 1)[:m]
+            tau = float(sims[top].min())
+            p = snap.people
+            ent = S.ranges(p.starts[top], p.starts[top + 1])
+            persons = np.searchsorted(p.ids, np.unique(p.person[ent]))
             if len(excl):
-                persons = persons[~np.isin(snap.people.ids[persons], excl)]
+                persons = persons[~np.isin(p.ids[persons], excl)]
             scores = self._score(snap, sims, persons, method)
-            if tau is None:
-                break
             if tau >= 0 and np.count_nonzero(scores > tau + EPS) >= limit:
-                break
-            m = min(n_live, m * 4)
+                return self._final(snap, sims, persons, scores, method, limit)
+        scores = self._score_all(snap, sims, method)
+        persons = np.arange(len(snap.people.ids))
+        if len(excl):
+            keep = ~np.isin(snap.people.ids, excl)
+            persons, scores = persons[keep], scores[keep]
         return self._final(snap, sims, persons, scores, method, limit)
+
+    def _score_all(self, snap: S.Snapshot, sims: np.ndarray, method: Method) -> np.ndarray:
+        """Every person's score: bucketed entries and weights cached per snapshot and method."""
+        key = ("weights", method.team, method.authors, method.recency, method.position)
+        if "buckets" not in snap.cache:
+            rows, pos, starts = self._entries(snap, np.arange(len(snap.people.ids)))
+            snap.cache["buckets"] = (rows, pos, starts, bucket_layout(starts))
+        rows, pos, starts, layout = snap.cache["buckets"]
+        if key not in snap.cache:
+            snap.cache[key] = entry_weights(
+                method, snap.n_authors[rows], snap.years[rows], pos, snap.newest
+            )
+        return aggregate_layout(sims, rows, snap.cache[key], layout, len(starts) - 1, method)
 
     def _entries(
         self, snap: S.Snapshot, persons: np.ndarray

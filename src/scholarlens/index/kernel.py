@@ -54,6 +54,40 @@ def _buckets(lengths: np.ndarray) -> list[tuple[np.ndarray, int]]:
     return out
 
 
+def bucket_layout(
+    starts: np.ndarray,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per bucket: (groups, entry index matrix (n_b, width), valid mask, group lengths)."""
+    lengths = np.diff(starts)
+    out = []
+    for groups, width in _buckets(lengths):
+        g_len = lengths[groups]
+        offs = np.arange(width)
+        valid = offs[None, :] < g_len[:, None]
+        ent = np.where(valid, starts[groups][:, None] + offs[None, :], 0)
+        out.append((groups, ent, valid, g_len))
+    return out
+
+
+def aggregate_layout(
+    sims: np.ndarray,
+    rows: np.ndarray,
+    weights: np.ndarray,
+    layout: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    n_groups: int,
+    method: Method,
+) -> np.ndarray:
+    """:func:`aggregate_groups` on a precomputed :func:`bucket_layout`; 1-D ``sims`` gives 1-D scores."""
+    one = sims.ndim == 1
+    sims2 = np.atleast_2d(sims)
+    out = np.zeros((sims2.shape[0], n_groups), np.float32)
+    if len(rows):
+        for groups, ent, valid, g_len in layout:
+            adj = sims2[:, rows[ent]] * weights[ent][None, :, :]
+            out[:, groups] = _reduce(adj, valid, g_len, method)
+    return out[0] if one else out
+
+
 def aggregate_groups(
     sims: np.ndarray,
     rows: np.ndarray,
@@ -64,20 +98,9 @@ def aggregate_groups(
     """Scores ``(n_queries, n_groups)``: group ``g`` owns entries ``starts[g]:starts[g+1]``,
     entry ``e`` is column ``rows[e]`` of ``sims`` (``(n_queries, n_cols)``) with weight
     ``weights[e]``. Same definitions as :func:`scholarlens.scoring.aggregate`."""
-    sims = np.atleast_2d(sims)
-    n_q = sims.shape[0]
-    lengths = np.diff(starts)
-    out = np.zeros((n_q, len(lengths)), np.float32)
-    for groups, width in _buckets(lengths):
-        g_len = lengths[groups]
-        offs = np.arange(width)
-        valid = offs[None, :] < g_len[:, None]  # (n_b, width)
-        ent = np.where(valid, starts[groups][:, None] + offs[None, :], 0)
-        if len(rows) == 0:
-            continue
-        adj = sims[:, rows[ent]] * weights[ent][None, :, :]  # (n_q, n_b, width)
-        out[:, groups] = _reduce(adj, valid, g_len, method)
-    return out
+    return aggregate_layout(
+        np.atleast_2d(sims), rows, weights, bucket_layout(starts), len(starts) - 1, method
+    )
 
 
 def _reduce(adj: np.ndarray, valid: np.ndarray, g_len: np.ndarray, method: Method) -> np.ndarray:

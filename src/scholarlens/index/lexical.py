@@ -87,7 +87,7 @@ class Lexical:
         num = np.zeros(self.n_rows, np.float64)
         d1 = np.zeros(self.n_rows, np.float64)
         d2 = np.zeros(self.n_rows, np.float64)
-        touched = []
+        touched = np.zeros(self.n_rows, bool)
         for tok, c in counts.items():
             t = self.vocab.get(tok)
             df = int(self.df[t]) if t is not None and t < len(self.df) else 0
@@ -103,10 +103,10 @@ class Lexical:
             num[rows] += s * sq * idf
             d1[rows] += s2 * (l1 - l0)
             d2[rows] += s2 * (l1 * l1 - l0 * l0)
-            touched.append(rows)
-        if not touched:
+            touched[rows] = True
+        rows = np.flatnonzero(touched)
+        if not len(rows):
             return np.zeros(0, np.int64), np.zeros(0, np.float64)
-        rows = np.unique(np.concatenate(touched))
         norm2 = (
             a * a * self.s0[rows] - 2 * a * (self.s1[rows] + d1[rows]) + self.s2[rows] + d2[rows]
         )

@@ -18,6 +18,7 @@ import os
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -132,16 +133,18 @@ class Snapshot:
     dense: dict[str, Dense] = field(default_factory=dict)
     #: Changes applied since the snapshot was last saved (rows added or removed).
     pending: int = 0
+    #: Derived arrays computed on first use (bucketed entries, weights per method).
+    cache: dict[Any, Any] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     @property
     def n_rows(self) -> int:
         return len(self.ids)
 
-    @property
+    @cached_property
     def n_live(self) -> int:
         return int(self.live.sum())
 
-    @property
+    @cached_property
     def newest(self) -> int | None:
         y = self.years[self.live]
         y = y[y != 0]
