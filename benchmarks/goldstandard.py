@@ -58,7 +58,7 @@ def run(
     root: Path, method: str | None, out_dir: Path, name: str, cache: str | None, model: str | None
 ) -> dict:
     from scholarlens.embeddings import get_encoder
-    from scholarlens.expertise import affinity_scores
+    from scholarlens.affinity import affinity_scores
 
     encoder = get_encoder(model)
     start = time.perf_counter()

@@ -25,7 +25,7 @@ from pathlib import Path
 
 os.environ.setdefault("SCHOLARLENS_MODEL", "hashing")  # the fallback is only used when nothing matches
 
-from scholarlens.identity import whois  # noqa: E402
+from scholarlens import whois  # noqa: E402
 from scholarlens.kb import KnowledgeBase  # noqa: E402
 from scholarlens.names import names_compatible  # noqa: E402
 

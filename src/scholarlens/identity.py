@@ -304,9 +304,10 @@ def identify(store: Store, profile: ParsedProfile, exclude: set[str] = frozenset
     if matched:
         out["explanation"] = f"{len(matched)} paper(s) matched stored papers, but none of them has an author list"
     if similarity:
-        from .researchers import similar_to_papers
+        from .embeddings import get_encoder
+        from .similar import similar_to_papers
 
-        sims = similar_to_papers(store, [p for p in profile.papers], limit=limit, encoder=encoder, exclude_profiles=set(exclude))
+        sims = similar_to_papers(store, list(profile.papers), limit=limit, encoder=encoder or get_encoder(), exclude_profiles=set(exclude))
         if sims:
             out["method"] = "similarity"
             top_score = sims[0]["score"]

@@ -1,28 +1,58 @@
-"""The knowledge base: the library object every front end opens.
+"""The knowledge base: the library object every front end opens, one method per feature.
+
+It owns the store, a lazily loaded encoder and the per-instance caches (vectors, the topic
+vectoriser); the features themselves live in their own modules and take a Store (and an
+Encoder), so they never import this one.
 
 >>> kb = KnowledgeBase(":memory:")
 >>> report = kb.ingest(["examples/profiles"])        # doctest: +SKIP
->>> kb.profiles()[0]["owner"]                          # doctest: +SKIP
+>>> kb.experts("scaling laws", limit=3)               # doctest: +SKIP
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
-from .errors import NotFoundError
+from . import catalog
+from .affinity import affinity_scores
+from .embeddings import Encoder, get_encoder
+from .expertise import conflicts, find_experts, suggest_reviewers
+from .export import export
+from .identity import load_profile, whois
 from .ingest import FileReport, IngestReport, Progress, ingest_paths
+from .models import ParsedPaper, ParsedProfile
+from .person import person_view
+from .scoring import Method
+from .similar import VectorMemo, similar_to_papers, similar_to_person
 from .stores import Store, open_store
-from .text import fold
+from .topics import CorpusVectorizer
 
 
 class KnowledgeBase:
     """Papers, people and authorships deduplicated across every ingested profile."""
 
-    def __init__(self, store: str | Path | Store | None = None) -> None:
+    def __init__(self, store: str | Path | Store | None = None, *, encoder: Encoder | str | None = None) -> None:
         self.store: Store = open_store(store)
+        self._encoder: Encoder | None = encoder if isinstance(encoder, Encoder) else None
+        self._encoder_name = encoder if isinstance(encoder, str) else None
+        self._encoder_lock = threading.Lock()
+        self.vectors = VectorMemo()
+        self.topic_vectorizer = CorpusVectorizer()
+
+    @property
+    def encoder(self) -> Encoder:
+        """The embedding model (setting ``model``), loaded on first use."""
+        if self._encoder is None:
+            with self._encoder_lock:
+                if self._encoder is None:
+                    self._encoder = get_encoder(self._encoder_name)
+        return self._encoder
+
+    def _enc(self, encoder: Encoder | None) -> Encoder:
+        return encoder if encoder is not None else self.encoder
 
     def close(self) -> None:
         self.store.close()
@@ -56,229 +86,146 @@ class KnowledgeBase:
         papers it shared are recomputed from their other sources, owners are re-resolved."""
         from .streaming import replace_profile
 
-        pid = self.resolve_profile_id(ref)
+        pid = catalog.resolve_profile_id(self.store, ref)
         before = self.count("papers")
         with self.store.transaction():
             replace_profile(self.store, pid)
         return {"removed": pid, "papers_removed": before - self.count("papers"), "papers": self.count("papers")}
 
-    # -- reading -------------------------------------------------------------------------
-    def _authors(self, paper_ids: list[int]) -> dict[int, list[str]]:
-        out: dict[int, list[str]] = {p: [] for p in paper_ids}
-        for r in self.store.query_in(
-            "SELECT a.paper_id, p.name FROM authorships a JOIN people p ON p.id = a.person_id "
-            "WHERE a.paper_id IN ({marks}) ORDER BY a.paper_id, a.position",
-            paper_ids,
-        ):
-            out[r["paper_id"]].append(r["name"])
-        return out
-
-    def _paper_rows(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        ids = [r["id"] for r in rows]
-        authors = self._authors(ids)
-        srcs: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
-        for r in self.store.query_in(
-            "SELECT s.paper_id, s.profile_id, s.line, p.source, p.format FROM paper_sources s "
-            "JOIN profiles p ON p.id = s.profile_id WHERE s.paper_id IN ({marks}) ORDER BY s.profile_id, s.ordinal",
-            ids,
-        ):
-            srcs[r["paper_id"]].append(
-                {"profile_id": r["profile_id"], "source": r["source"], "format": r["format"], "line": r["line"]}
-            )
-        out = []
-        for r in rows:
-            profiles = sorted({s["profile_id"] for s in srcs[r["id"]]})
-            out.append(
-                {
-                    "id": r["id"],
-                    "title": r["title"],
-                    "abstract": r["abstract"],
-                    "year": r["year"],
-                    "month": r["month"],
-                    "day": r["day"],
-                    "category": r["category"],
-                    "has_code": bool(r["has_code"]),
-                    "authors": authors[r["id"]],
-                    "authors_complete": bool(r["authors_complete"]),
-                    "profiles": profiles,
-                    "sources": srcs[r["id"]],
-                }
-            )
-        return out
-
+    # -- reading (catalog) ---------------------------------------------------------------
     def papers(self, limit: int | None = None, offset: int = 0, q: str | None = None) -> list[dict[str, Any]]:
         """Deduplicated papers (optionally filtered by a substring of title or abstract)."""
-        sql = "SELECT * FROM papers"
-        params: list[Any] = []
-        if q:
-            sql += " WHERE LOWER(title) LIKE ? OR LOWER(abstract) LIKE ?"
-            params += [f"%{q.lower()}%", f"%{q.lower()}%"]
-        sql += " ORDER BY id"
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            params += [limit, offset]
-        return self._paper_rows(self.store.query(sql, params))
+        return catalog.papers(self.store, limit, offset, q)
 
     def paper(self, paper_id: int) -> dict[str, Any]:
-        rows = self.store.query("SELECT * FROM papers WHERE id = ?", (paper_id,))
-        if not rows:
-            raise NotFoundError(f"no paper with id {paper_id}")
-        return self._paper_rows(rows)[0]
+        return catalog.paper(self.store, paper_id)
 
     def count(self, table: str) -> int:
-        assert table in {"papers", "people", "profiles", "authorships", "paper_sources"}
-        return int(self.store.scalar(f"SELECT COUNT(*) FROM {table}"))
-
-    def _profile_dict(self, r: dict[str, Any]) -> dict[str, Any]:
-        owner = None
-        if r["owner_person_id"] is not None:
-            owner = {"person_id": r["owner_person_id"], "name": r["owner_name"], "confidence": r["owner_confidence"]}
-        ds = r["declared_supported"]
-        return {
-            "id": r["id"],
-            "declared_name": r["declared_name"],
-            "declared_name_supported": None if ds is None else bool(ds),
-            "owner": owner,
-            "owner_status": r["owner_status"],
-            "owner_evidence": json.loads(r["owner_evidence"]) if r["owner_evidence"] else None,
-            "format": r["format"],
-            "kind": r["kind"],
-            "source": r["source"],
-            "papers": r["papers"],
-            "records": r["n_records"],
-            "ingested_at": r["ingested_at"],
-        }
-
-    _PROFILE_SQL = (
-        "SELECT pr.*, pe.name AS owner_name, "
-        "(SELECT COUNT(DISTINCT paper_id) FROM paper_sources s WHERE s.profile_id = pr.id) AS papers "
-        "FROM profiles pr LEFT JOIN people pe ON pe.id = pr.owner_person_id"
-    )
+        return catalog.count(self.store, table)
 
     def profiles(self, q: str | None = None) -> list[dict[str, Any]]:
-        """Every ingested profile with its owner, in source order; ``q`` keeps those whose
-        declared name, owner name or source contains it (case-insensitive)."""
-        items = [self._profile_dict(r) for r in self.store.query(self._PROFILE_SQL + " ORDER BY pr.source")]
-        if not q:
-            return items
-        needle = q.lower()
-        return [
-            p
-            for p in items
-            if needle in (p["declared_name"] or "").lower()
-            or needle in ((p["owner"] or {}).get("name") or "").lower()
-            or needle in p["source"].lower()
-        ]
+        """Every ingested profile with its owner; ``q`` filters by name or source."""
+        return catalog.profiles(self.store, q)
 
     def resolve_profile_id(self, ref: str) -> str:
-        ref = ref.strip()
-        if not ref:
-            raise NotFoundError("empty profile reference")
-        exact = self.store.query("SELECT id FROM profiles WHERE id = ? OR source = ? OR source LIKE ?", (ref, ref, f"%/{ref}"))
-        if len(exact) == 1:
-            return str(exact[0]["id"])
-        rows = self.store.query(
-            "SELECT id FROM profiles WHERE id LIKE ? OR source LIKE ?", (f"{ref}%", f"%/{ref}%")
-        )
-        if len(rows) == 1:
-            return str(rows[0]["id"])
-        if not rows:
-            raise NotFoundError(f"no profile matches {ref!r} (use an id from `scholarlens profiles`)")
-        raise NotFoundError(f"{ref!r} matches {len(rows)} profiles; give more of the id")
+        return catalog.resolve_profile_id(self.store, ref)
 
     def profile(self, ref: str) -> dict[str, Any]:
         """One profile with its papers and co-authors of its owner."""
-        pid = self.resolve_profile_id(ref)
-        row = self.store.one(self._PROFILE_SQL + " WHERE pr.id = ?", (pid,))
-        assert row is not None
-        out = self._profile_dict(row)
-        paper_rows = self.store.query(
-            "SELECT p.* FROM papers p WHERE p.id IN (SELECT paper_id FROM paper_sources WHERE profile_id = ?) "
-            "ORDER BY p.year DESC, p.id",
-            (pid,),
-        )
-        out["paper_list"] = self._paper_rows(paper_rows)
-        owner_id = row["owner_person_id"]
-        co: dict[str, int] = {}
-        for p in out["paper_list"]:
-            for name in p["authors"]:
-                co[name] = co.get(name, 0) + 1
-        if row["owner_name"]:
-            co.pop(row["owner_name"], None)
-        out["coauthors"] = [
-            {"name": n, "papers": c} for n, c in sorted(co.items(), key=lambda t: (-t[1], t[0]))[:25]
-        ]
-        out["owner_person_id"] = owner_id
-        return out
+        return catalog.profile(self.store, ref)
 
     def people(self, limit: int | None = None, offset: int = 0, q: str | None = None) -> list[dict[str, Any]]:
         """People with their paper counts, most prolific first."""
-        sql = (
-            "SELECT pe.id, pe.name, pe.guessed, COUNT(a.paper_id) AS papers FROM people pe "
-            "LEFT JOIN authorships a ON a.person_id = pe.id"
-        )
-        params: list[Any] = []
-        if q:
-            sql += " WHERE pe.id IN (SELECT person_id FROM person_aliases WHERE LOWER(alias) LIKE ? OR key LIKE ?)"
-            params += [f"%{q.lower()}%", f"%{fold(q)}%"]
-        sql += " GROUP BY pe.id ORDER BY papers DESC, pe.name"
-        if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            params += [limit, offset]
-        rows = self.store.query(sql, params)
-        aliases: dict[int, list[dict[str, Any]]] = {}
-        ids = [r["id"] for r in rows]
-        for a in self.store.query_in(
-            "SELECT person_id, alias, kind FROM person_aliases WHERE person_id IN ({marks}) ORDER BY alias", ids
-        ):
-            aliases.setdefault(a["person_id"], []).append({"alias": a["alias"], "kind": a["kind"]})
-        return [
-            {
-                "id": r["id"],
-                "name": r["name"],
-                "name_guessed": bool(r["guessed"]),
-                "papers": r["papers"],
-                "aliases": [a for a in aliases.get(r["id"], []) if a["alias"] != r["name"]],
-            }
-            for r in rows
-        ]
+        return catalog.people(self.store, limit, offset, q)
 
     def find_people(self, name: str) -> list[dict[str, Any]]:
         """People whose name or alias folds to ``name`` (exact), else compatible names."""
-        from .names import family_key, names_compatible, person_key
+        return catalog.find_people(self.store, name)
 
-        key = person_key(name)
-        ids = {r["id"] for r in self.store.query("SELECT id FROM people WHERE key = ?", (key,))}
-        ids |= {r["person_id"] for r in self.store.query("SELECT person_id FROM person_aliases WHERE key = ?", (key,))}
-        if not ids:
-            for r in self.store.query("SELECT id, name FROM people WHERE family_key = ?", (family_key(name),)):
-                if names_compatible(name, r["name"]):
-                    ids.add(r["id"])
-        return [p for p in self.people(q=None) if p["id"] in ids] if ids else []
+    def resolve_person(self, ref: str | int) -> int:
+        return catalog.resolve_person(self.store, ref)
 
     def summary(self) -> dict[str, Any]:
         """Counts and profile owners: what `make run` prints."""
-        return {
-            "profiles": self.count("profiles"),
-            "papers": self.count("papers"),
-            "people": self.count("people"),
-            "authorships": self.count("authorships"),
-            "sources": self.count("paper_sources"),
-            "multi_source_papers": int(
-                self.store.scalar("SELECT COUNT(*) FROM (SELECT paper_id FROM paper_sources GROUP BY paper_id HAVING COUNT(DISTINCT profile_id) > 1) t")
-            ),
-            "profile_owners": [
-                {
-                    "id": p["id"],
-                    "source": Path(p["source"]).name,
-                    "format": p["format"],
-                    "declared_name": p["declared_name"],
-                    "declared_name_supported": p["declared_name_supported"],
-                    "owner": p["owner"]["name"] if p["owner"] else None,
-                    "confidence": p["owner"]["confidence"] if p["owner"] else None,
-                    "owner_status": p["owner_status"],
-                    "papers": p["papers"],
-                }
-                for p in self.profiles()
-            ],
-        }
+        return catalog.summary(self.store)
+
+    def export(self, format: str, out: IO[str], limit: int | None = None) -> int:
+        """Write the papers as ``jsonl``, ``csl-json`` or ``bibtex``; returns how many."""
+        return export(self.store, format, out, limit)
+
+    # -- expertise -----------------------------------------------------------------------
+    def experts(
+        self,
+        text: str,
+        limit: int = 10,
+        *,
+        method: str | Method | None = None,
+        encoder: Encoder | None = None,
+        progress: Progress | None = None,
+    ) -> list[dict[str, Any]]:
+        """People ranked by expertise in ``text`` (a topic or an abstract), with evidence."""
+        return find_experts(self.store, text, limit, encoder=self._enc(encoder), method=method, progress=progress)
+
+    def reviewers(
+        self,
+        paper: str | ParsedPaper,
+        authors: list[str] | None = None,
+        limit: int = 10,
+        *,
+        method: str | Method | None = None,
+        exclude_conflicts: bool = False,
+        encoder: Encoder | None = None,
+        progress: Progress | None = None,
+    ) -> list[dict[str, Any]]:
+        """People ranked as reviewers of ``paper`` (text or parsed), conflicts marked."""
+        return suggest_reviewers(
+            self.store,
+            paper,
+            authors,
+            limit,
+            encoder=self._enc(encoder),
+            method=method,
+            exclude_conflicts=exclude_conflicts,
+            progress=progress,
+        )
+
+    def conflicts(self, authors: Sequence[str]) -> dict[int, dict[str, Any]]:
+        """person id -> ``{"reason", "with"}``: the authors themselves and their co-authors."""
+        return conflicts(self.store, authors)
+
+    def affinity(
+        self,
+        archives: str | Path,
+        submissions: str | Path,
+        *,
+        method: str | Method | None = None,
+        encoder: Encoder | None = None,
+        progress: Progress | None = None,
+    ) -> list[tuple[str, str, float]]:
+        """openreview-expertise batch: ``(paper_id, reviewer_id, score)`` for every pair;
+        embeddings are cached in this knowledge base's store."""
+        return affinity_scores(
+            archives, submissions, encoder=self._enc(encoder), method=method, progress=progress, cache=self.store
+        )
+
+    # -- people ----------------------------------------------------------------------------
+    def whois(
+        self,
+        profile: str | Path | ParsedProfile,
+        *,
+        format: str | None = None,
+        limit: int = 5,
+        encoder: Encoder | None = None,
+    ) -> dict[str, Any]:
+        """Who wrote the papers of ``profile`` (a file, a stored profile id, or parsed)."""
+        # with the default model, it is loaded only if the similarity fallback needs it
+        enc = encoder or (self.encoder if self._encoder_name else self._encoder)
+        return whois(self, profile, format=format, limit=limit, encoder=enc)
+
+    def person(self, ref: str | int, *, similar: int = 8, encoder: Encoder | None = None) -> dict[str, Any]:
+        """A person's page: papers by year, topics over time, co-authors, similar people."""
+        pid = catalog.resolve_person(self.store, ref)  # a wrong name fails before the model loads
+        return person_view(
+            self.store,
+            pid,
+            encoder=self._enc(encoder) if similar else None,
+            similar=similar,
+            memo=self.vectors,
+            vectorizer=self.topic_vectorizer,
+        )
+
+    def similar(
+        self, ref_or_profile: str | int | Path | ParsedProfile, limit: int = 10, *, encoder: Encoder | None = None
+    ) -> list[dict[str, Any]]:
+        """People whose work is closest to a person's (id or name) or a profile's papers."""
+        if not isinstance(ref_or_profile, ParsedProfile | Path) and not Path(str(ref_or_profile)).is_file():
+            ref_or_profile = catalog.resolve_person(self.store, ref_or_profile)  # fails before the model loads
+        enc = self._enc(encoder)
+        if isinstance(ref_or_profile, ParsedProfile | Path) or (
+            isinstance(ref_or_profile, str) and Path(ref_or_profile).is_file()
+        ):
+            parsed, own = load_profile(self, ref_or_profile)  # type: ignore[arg-type]
+            return similar_to_papers(
+                self.store, parsed.papers, encoder=enc, memo=self.vectors, limit=limit, exclude_profiles=own
+            )
+        return similar_to_person(self.store, ref_or_profile, encoder=enc, memo=self.vectors, limit=limit)

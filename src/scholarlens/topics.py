@@ -12,7 +12,6 @@ from __future__ import annotations
 import math
 import threading
 import warnings
-import weakref
 from typing import Any
 
 import numpy as np
@@ -25,39 +24,44 @@ MAX_TOPICS = 8
 MIN_WEIGHT = 0.03
 LABEL_TERMS = 3
 
-_vectorizers: weakref.WeakKeyDictionary[Store, tuple[tuple[int, int], Any]] = weakref.WeakKeyDictionary()
-_lock = threading.Lock()
-
-
 def _doc(title: str | None, abstract: str | None) -> str:
     return " ".join(t for t in (title, title, abstract) if t)  # the title counts twice
 
 
-def corpus_vectorizer(store: Store) -> Any:
-    """A TF-IDF vectoriser fitted on every stored paper (cached until papers change)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
+class CorpusVectorizer:
+    """A TF-IDF vectoriser fitted on every stored paper, refitted when papers change.
 
-    row = store.one("SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS m FROM papers")
-    stamp = (int(row["n"]), int(row["m"])) if row else (0, 0)
-    with _lock:
-        hit = _vectorizers.get(store)
-        if hit and hit[0] == stamp:
-            return hit[1]
-    docs = [_doc(r["title"], r["abstract"]) for r in store.query("SELECT title, abstract FROM papers ORDER BY id")]
-    docs = [d for d in docs if d.strip()]
-    vec = TfidfVectorizer(
-        stop_words="english",
-        ngram_range=(1, 2),
-        sublinear_tf=True,
-        min_df=1,
-        max_df=0.5 if len(docs) >= 20 else 1.0,
-        token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]{2,}\b",
-    )
-    if docs:
-        vec.fit(docs)
-    with _lock:
-        _vectorizers[store] = (stamp, vec)
-    return vec
+    Owned by one :class:`~scholarlens.kb.KnowledgeBase` (no module-level cache); thread-safe.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._stamp: tuple[int, int] | None = None
+        self._vec: Any = None
+
+    def get(self, store: Store) -> Any:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        row = store.one("SELECT COUNT(*) AS n, COALESCE(MAX(id), 0) AS m FROM papers")
+        stamp = (int(row["n"]), int(row["m"])) if row else (0, 0)
+        with self._lock:
+            if self._vec is not None and self._stamp == stamp:
+                return self._vec
+        docs = [_doc(r["title"], r["abstract"]) for r in store.query("SELECT title, abstract FROM papers ORDER BY id")]
+        docs = [d for d in docs if d.strip()]
+        vec = TfidfVectorizer(
+            stop_words="english",
+            ngram_range=(1, 2),
+            sublinear_tf=True,
+            min_df=1,
+            max_df=0.5 if len(docs) >= 20 else 1.0,
+            token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z0-9\-]{2,}\b",
+        )
+        if docs:
+            vec.fit(docs)
+        with self._lock:
+            self._stamp, self._vec = stamp, vec
+        return vec
 
 
 def _label(weights: np.ndarray, terms: np.ndarray) -> str:
@@ -74,12 +78,12 @@ def _label(weights: np.ndarray, terms: np.ndarray) -> str:
     return ", ".join(chosen)
 
 
-def topics_of(store: Store, docs: list[tuple[str | None, str | None, int | None]]) -> list[dict[str, Any]]:
+def topics_of(store: Store, docs: list[tuple[str | None, str | None, int | None]], vectorizer: CorpusVectorizer | None = None) -> list[dict[str, Any]]:
     """Topics of ``(title, abstract, year)`` documents: ``[{"label", "weight", "terms", "by_year"}]``."""
     docs = [d for d in docs if (d[0] or d[1])]
     if not docs:
         return []
-    vec = corpus_vectorizer(store)
+    vec = (vectorizer or CorpusVectorizer()).get(store)
     if not hasattr(vec, "vocabulary_"):
         return []
     x = vec.transform([_doc(t, a) for t, a, _ in docs])
@@ -116,12 +120,12 @@ def topics_of(store: Store, docs: list[tuple[str | None, str | None, int | None]
     return out
 
 
-def person_topics(store: Store, person_id: int) -> list[dict[str, Any]]:
+def person_topics(store: Store, person_id: int, vectorizer: CorpusVectorizer | None = None) -> list[dict[str, Any]]:
     rows = store.query(
         "SELECT title, abstract, year FROM papers WHERE id IN (SELECT paper_id FROM authorships WHERE person_id = ?) ORDER BY id",
         (person_id,),
     )
-    return topics_of(store, [(r["title"], r["abstract"], r["year"]) for r in rows])
+    return topics_of(store, [(r["title"], r["abstract"], r["year"]) for r in rows], vectorizer)
 
 
-__all__ = ["person_topics", "topics_of", "corpus_vectorizer"]
+__all__ = ["CorpusVectorizer", "person_topics", "topics_of"]

@@ -54,6 +54,7 @@ def test_bad_file_exits_1_naming_file_and_line(db_path, tmp_path):
 def test_unknown_format_name_is_refused(db_path):
     result = run(db_path, "ingest", "--format", "nope", str(EXAMPLES))
     assert result.exit_code == 1
+    assert result.output.count("unknown format 'nope'") == 1 and "choose one of: arxiv-profile" in result.output
 
 
 def test_papers_json_contract(seeded):

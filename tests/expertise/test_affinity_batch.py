@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 
 from scholarlens.cli import app
 from scholarlens.errors import InputError, ParseError
-from scholarlens.expertise import affinity_scores
+from scholarlens.affinity import affinity_scores
 
 from .conftest import paper, write_archive
 

@@ -6,7 +6,7 @@ import pytest
 from scholarlens.scoring import Method, aggregate, get_method, paper_weights
 from scholarlens.embeddings import HashingEncoder
 from scholarlens.errors import QueryError
-from scholarlens.expertise import find_experts
+from scholarlens import find_experts
 
 CONTRACT = {"person_id", "name", "score", "rank", "evidence", "explanation"}
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from scholarlens.embeddings import SentenceTransformerEncoder
-from scholarlens.expertise import find_experts, suggest_reviewers
+from scholarlens import find_experts, suggest_reviewers
 
 pytestmark = pytest.mark.slow
 

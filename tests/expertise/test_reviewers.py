@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from scholarlens.errors import QueryError
-from scholarlens.expertise import suggest_reviewers
+from scholarlens import suggest_reviewers
 from scholarlens.models import ParsedAuthor, ParsedPaper
 
 

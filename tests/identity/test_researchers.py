@@ -7,7 +7,7 @@ import pytest
 from scholarlens.embeddings import HashingEncoder
 from scholarlens.errors import NotFoundError
 from scholarlens.kb import KnowledgeBase
-from scholarlens.researchers import person_view, similar_people
+from scholarlens import person_view, similar_people
 
 from .corpus import ABSTRACTS, record, write_abstracts, write_corpus
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from scholarlens.identity import whois
+from scholarlens import whois
 from scholarlens.kb import KnowledgeBase
 from scholarlens.models import ParsedPaper, ParsedProfile
 

@@ -12,7 +12,8 @@ from ._common import app
 # Importing registers the commands (one module per feature).
 from . import kb_commands  # noqa: E402,F401  isort: skip
 from . import expertise  # noqa: E402,F401  isort: skip
-from . import identity  # noqa: E402,F401  isort: skip
+from . import whois  # noqa: E402,F401  isort: skip
+from . import person  # noqa: E402,F401  isort: skip
 from . import records  # noqa: E402,F401  isort: skip
 from . import web  # noqa: E402,F401  isort: skip
 

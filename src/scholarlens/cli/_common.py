@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import textwrap
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import wraps
@@ -21,9 +22,23 @@ from rich.progress import (
     TextColumn,
     TimeRemainingColumn,
 )
+from typer.core import TyperOption
 
-from ..errors import ScholarLensError
+from ..errors import NotFoundError, ScholarLensError
 from ..kb import KnowledgeBase
+from ..settings import SETTINGS, Setting
+from ..settings import get as get_setting
+
+# Typer shows a `<bool>` type next to every on/off flag (--json, --help); a flag takes no value,
+# so show none.
+_display_type = TyperOption.display_type_rich
+
+
+def _flag_type(self: TyperOption, ctx: Any) -> Any:
+    return None if self.is_flag else _display_type(self, ctx)
+
+
+TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
 
 app = typer.Typer(
     name="scholarlens",
@@ -45,9 +60,16 @@ class _State:
 state = _State()
 
 
+def setting(name: str) -> Setting:
+    """A declared setting (name, environment variable, default, help): options read these."""
+    return next(s for s in SETTINGS if s.name == name)
+
+
 @app.callback()
 def _root(
-    db: str = typer.Option(None, "--db", envvar="SCHOLARLENS_DB", help="Database: a SQLite path (default ./scholarlens.db)."),
+    db: str = typer.Option(
+        None, "--db", envvar=setting("db").env, help=f"{setting('db').help} Default: ./{setting('db').default}."
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what the core does."),
 ) -> None:
     """ScholarLens: who knows about X, who should review this, who wrote these abstracts."""
@@ -55,8 +77,35 @@ def _root(
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
 
 
-def open_kb() -> KnowledgeBase:
-    return KnowledgeBase(state.db)
+def db_target() -> str:
+    """``--db``, else the ``db`` setting (its environment variable, else its default)."""
+    return state.db or get_setting("db") or "scholarlens.db"
+
+
+def open_kb(model: str | None = None, *, create: bool = False) -> KnowledgeBase:
+    """The knowledge base of ``--db`` (setting ``db``); ``model`` overrides setting ``model``.
+
+    Only commands that write (``create``) may start a new database file: a query against a
+    path where there is none fails with the next step instead of answering from an empty one.
+    """
+    target = db_target()
+    is_file = target != ":memory:" and "://" not in target
+    if is_file and not create and not Path(target).exists():
+        raise NotFoundError(
+            f"no knowledge base at {target}: ingest files first (`scholarlens --db {target} ingest PATH`) "
+            "or point --db / SCHOLARLENS_DB at an existing one"
+        )
+    return KnowledgeBase(target, encoder=model)
+
+
+def shorten(text: str | None, width: int, empty: str = "(untitled)") -> str:
+    """``text`` cut at a word boundary to at most ``width`` characters, with an ellipsis."""
+    return textwrap.shorten(" ".join((text or "").split()), width, placeholder="…") or empty
+
+
+def when(iso: str | None) -> str:
+    """A stored ISO timestamp as ``YYYY-MM-DD HH:MM`` (UTC)."""
+    return (iso or "").replace("T", " ")[:16]
 
 
 def fail(message: str, hint: str | None = None, code: int = 1) -> None:

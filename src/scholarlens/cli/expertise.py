@@ -10,20 +10,26 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from ..scoring import METHODS, get_method
+from ..affinity import affinity_scores
+from ..embeddings import get_encoder
 from ..errors import InputError, UnknownFormatError
 from ..models import ParsedPaper
-from ._common import app, console, err_console, guarded, open_kb, print_json, progress_bar
+from ..scoring import METHODS, get_method
+from ._common import (
+    app,
+    console,
+    err_console,
+    guarded,
+    open_kb,
+    print_json,
+    progress_bar,
+    setting,
+    shorten,
+)
 
 JSON_HELP = "Print JSON instead of a table."
 METHOD_HELP = f"Scoring method: {', '.join(METHODS)} (default hybrid-top5), with optional overrides like 'top5,k=3'."
-MODEL_HELP = "Embedding model: minilm (bundled), hashing (fast, no quality), or a sentence-transformers model directory."
-
-
-def _encoder(model: str | None) -> Any:
-    from ..embeddings import get_encoder
-
-    return get_encoder(model) if model else None
+MODEL_HELP = setting("model").help
 
 
 def _print_people(
@@ -38,14 +44,17 @@ def _print_people(
         "#",
         "name",
         "score",
-        "evidence (similarity × weight)",
+        "evidence",
         *(["conflict"] if with_conflicts else []),
     )
     for r in rows:
         ev = [e for e in r["evidence"] if e["weight"] > 0][:3]
+        full = max((e["weight"] for e in ev), default=0.0)
         evidence = "\n".join(
-            f"{(e['title'] or '(untitled)')[:60]} {('(' + str(e['year']) + ')') if e['year'] else ''} "
-            f"[dim]{e['similarity']:.3f} × {e['weight']:.3f}[/]"
+            f"{shorten(e['title'], 60)} {('(' + str(e['year']) + ')') if e['year'] else ''} "
+            f"[dim]similarity {e['similarity']:.3f}"
+            + (f", discounted ×{e['weight'] / full:.2f}" if full and e["weight"] < full - 1e-9 else "")
+            + "[/]"
             for e in ev
         )
         extra = []
@@ -67,13 +76,9 @@ def experts(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Who knows about X: people ranked by their papers' similarity to a topic, with evidence."""
-    from ..expertise import find_experts
-
-    kb = open_kb()
+    kb = open_kb(model)
     with progress_bar(not as_json) as progress:
-        rows = find_experts(
-            kb, query, limit, encoder=_encoder(model), method=method, progress=progress
-        )
+        rows = kb.experts(query, limit, method=method, progress=progress)
     if as_json:
         print_json(rows)
     else:
@@ -125,17 +130,13 @@ def reviewers(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """Who should review this paper: people ranked for a submission, conflicts of interest marked."""
-    from ..expertise import suggest_reviewers
-
     paper = _read_submission(submission)
-    kb = open_kb()
+    kb = open_kb(model)
     with progress_bar(not as_json) as progress:
-        rows = suggest_reviewers(
-            kb,
+        rows = kb.reviewers(
             paper,
             authors=list(author) if author else None,
             limit=limit,
-            encoder=_encoder(model),
             method=method,
             exclude_conflicts=hide_conflicts,
             progress=progress,
@@ -169,13 +170,11 @@ def affinity(
     model: str = typer.Option(None, "--model", envvar="SCHOLARLENS_MODEL", help=MODEL_HELP),
 ) -> None:
     """OpenReview-compatible batch affinity: a score for every submission × reviewer (no ingest needed)."""
-    from ..expertise import affinity_scores
-
     with progress_bar(True) as progress:
         rows = affinity_scores(
             archives,
             submissions,
-            encoder=_encoder(model),
+            encoder=get_encoder(model),
             method=method,
             progress=progress,
             cache=cache,

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..formats import format_names
+from ..formats import format_names, get_format
 from ..ingest import FileReport
 from ._common import (
     app,
@@ -18,6 +18,8 @@ from ._common import (
     print_json,
     progress_bar,
     short_source,
+    shorten,
+    when,
 )
 
 JSON_HELP = "Print JSON instead of a table."
@@ -37,7 +39,9 @@ def ingest(
     resume: bool = typer.Option(True, "--resume/--restart", help="Continue an interrupted dump ingest (default) or start it over."),
 ) -> None:
     """Ingest profiles into the knowledge base (one transaction per file; re-ingest changes nothing)."""
-    kb = open_kb()
+    if format:
+        get_format(format)  # an unknown name is refused once, before any file is read
+    kb = open_kb(create=True)
     options = {"limit": limit, "since": since, "category": category or None, "skip_bad": skip_bad,
                "reject_file": reject_file, "resume": resume}  # fmt: skip
 
@@ -85,12 +89,14 @@ def profiles(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> N
     if as_json:
         print_json(rows)
         return
-    table = Table("id", "source", "format", "declared", "owner", "papers")
+    table = Table("id", "source", "format", "declared", "owner", "papers", "ingested (UTC)")
     for p in rows:
         declared = p["declared_name"] or "—"
         if p["declared_name_supported"] is False:
             declared += " [red](not supported)[/]"
-        table.add_row(p["id"], short_source(p["source"]), p["format"], declared, _owner_text(p), str(p["papers"]))
+        table.add_row(
+            p["id"], short_source(p["source"]), p["format"], declared, _owner_text(p), str(p["papers"]), when(p["ingested_at"])
+        )
     console.print(table)
 
 
@@ -110,7 +116,7 @@ def papers(
     table = Table("id", "year", "title", "authors", "profiles")
     for p in rows:
         authors = ", ".join(p["authors"][:3]) + (f" +{len(p['authors']) - 3}" if len(p["authors"]) > 3 else "")
-        title = p["title"] or f"[dim](no title) {(p['abstract'] or '')[:60]}…[/]"
+        title = p["title"] or f"[dim](no title) {shorten(p['abstract'], 60)}[/]"
         table.add_row(str(p["id"]), str(p["year"] or ""), title, authors, str(len(p["profiles"])))
     console.print(table)
 
@@ -155,7 +161,7 @@ def show(
     table = Table("year", "title", "authors")
     for paper in p["paper_list"]:
         authors = ", ".join(paper["authors"][:4]) + (f" +{len(paper['authors']) - 4}" if len(paper["authors"]) > 4 else "")
-        table.add_row(str(paper["year"] or ""), paper["title"] or f"[dim]{(paper['abstract'] or '')[:70]}…[/]", authors)
+        table.add_row(str(paper["year"] or ""), paper["title"] or f"[dim]{shorten(paper['abstract'], 70)}[/]", authors)
     console.print(table)
     if p["coauthors"]:
         console.print("co-authors: " + ", ".join(f"{c['name']} ({c['papers']})" for c in p["coauthors"][:12]), highlight=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from ..export import EXPORT_FORMATS, export
+from ..export import EXPORT_FORMATS
 from ..formats import FORMATS
 from ._common import app, console, err_console, guarded, open_kb, print_json
 
@@ -23,11 +23,11 @@ def export_command(
     """Export the deduplicated papers as CSL-JSON, BibTeX or JSON lines (they ingest back as the same papers)."""
     kb = open_kb()
     if output is None:
-        n = export(kb.store, format, sys.stdout, limit)
+        n = kb.export(format, sys.stdout, limit)
     else:
         output.parent.mkdir(parents=True, exist_ok=True)
         with open(output, "w", encoding="utf-8") as fh:
-            n = export(kb.store, format, fh, limit)
+            n = kb.export(format, fh, limit)
     err_console.print(f"exported {n} papers as {format}" + (f" to {output}" if output else ""), highlight=False)
 
 

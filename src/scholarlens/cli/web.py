@@ -50,7 +50,7 @@ def serve(
             f"--allow-writes without a token would let anyone who reaches {host} write",
             hint="set SCHOLARLENS_TOKEN, or bind to 127.0.0.1",
         )
-    kb = open_kb()
+    kb = open_kb(create=True)
     hosts = None if loopback else ["*"]
     web_app = create_app(
         kb, allow_writes=allow_writes, token=token, data_dir=data_dir, max_body=max_upload_mb * 1024 * 1024, allowed_hosts=hosts

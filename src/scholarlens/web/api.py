@@ -8,14 +8,12 @@ answer ``{"items", "limit", "offset", "next_offset", "total"}``.
 from __future__ import annotations
 
 import functools
-import importlib
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from starlette.exceptions import HTTPException
 
 from .. import formats
 from ..errors import InputError, QueryError
@@ -32,19 +30,18 @@ SearchQ = Annotated[str | None, Query(max_length=500, description="Substring fil
 
 
 # -- helpers shared with the pages ---------------------------------------------------------
-def core(module: str, name: str) -> Callable[..., Any]:
-    """A core function of a feature module, called under :data:`CORE_LOCK`; 501 if missing."""
-    try:
-        fn = getattr(importlib.import_module(f"scholarlens.{module}"), name)
-    except (ImportError, AttributeError) as exc:
-        raise HTTPException(501, f"scholarlens.{module}.{name} is not available in this build ({exc})") from exc
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def locked(fn: F) -> F:
+    """A KnowledgeBase method, called under :data:`CORE_LOCK`."""
 
     @functools.wraps(fn)
-    def locked(*args: Any, **kwargs: Any) -> Any:
+    def run(*args: Any, **kwargs: Any) -> Any:
         with CORE_LOCK:
             return fn(*args, **kwargs)
 
-    return locked
+    return run  # type: ignore[return-value]
 
 
 def page(items: list[Any], limit: int, offset: int, total: int | None) -> dict[str, Any]:
@@ -113,7 +110,7 @@ def profile(request: Request, ref: str) -> dict[str, Any]:
 def profile_whois(request: Request, ref: str, limit: Annotated[int, Query(ge=1, le=50)] = 5) -> dict[str, Any]:
     kb = ctx_of(request).kb
     pid = kb.resolve_profile_id(ref)
-    return core("identity", "whois")(kb, pid, limit=limit)  # type: ignore[no-any-return]
+    return locked(kb.whois)(pid, limit=limit)  # type: ignore[no-any-return]
 
 
 @router.get("/papers", summary="Deduplicated papers, optionally filtered by a title/abstract substring")
@@ -137,12 +134,12 @@ def people(request: Request, limit: Limit = 25, offset: Offset = 0, q: SearchQ =
 
 @router.get("/people/{person_id}", summary="A person: papers by year, topics over time, co-authors, similar people")
 def person(request: Request, person_id: int) -> dict[str, Any]:
-    return core("researchers", "person_view")(ctx_of(request).kb, person_id)  # type: ignore[no-any-return]
+    return locked(ctx_of(request).kb.person)(person_id)  # type: ignore[no-any-return]
 
 
 @router.get("/people/{person_id}/similar", summary="People whose work is closest to this person's")
 def similar(request: Request, person_id: int, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[dict[str, Any]]:
-    return core("researchers", "similar_people")(ctx_of(request).kb, person_id, limit=limit)  # type: ignore[no-any-return]
+    return locked(ctx_of(request).kb.similar)(person_id, limit=limit)  # type: ignore[no-any-return]
 
 
 # -- expertise -----------------------------------------------------------------------------
@@ -152,7 +149,7 @@ def experts(
     q: Annotated[str, Query(min_length=1, max_length=2000, description="Topic, question or text")],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
-    found = core("expertise", "find_experts")(ctx_of(request).kb, q, limit=limit)
+    found = locked(ctx_of(request).kb.experts)(q, limit=limit)
     return {"query": q, "experts": found}
 
 
@@ -168,7 +165,7 @@ class PaperIn(BaseModel):
 def reviewers(request: Request, body: PaperIn) -> dict[str, Any]:
     text = paper_text(body.title, body.abstract, body.text)
     authors = [a.strip() for a in body.authors if a.strip()] or None
-    found = core("expertise", "suggest_reviewers")(ctx_of(request).kb, text, authors=authors, limit=body.limit)
+    found = locked(ctx_of(request).kb.reviewers)(text, authors=authors, limit=body.limit)
     return {"reviewers": found}
 
 
@@ -183,7 +180,7 @@ class ProfileIn(BaseModel):
 @router.post("/whois", summary="Who probably wrote this profile (pasted text), with evidence")
 def whois(request: Request, body: ProfileIn) -> dict[str, Any]:
     parsed = parse_upload(body.text.encode("utf-8"), body.filename, check_format(body.format))
-    return core("identity", "whois")(ctx_of(request).kb, parsed, limit=body.limit)  # type: ignore[no-any-return]
+    return locked(ctx_of(request).kb.whois)(parsed, limit=body.limit)  # type: ignore[no-any-return]
 
 
 @router.post("/whois/upload", summary="Who probably wrote this profile (uploaded file), with evidence")
@@ -194,7 +191,7 @@ def whois_upload(
     limit: Annotated[int, Form(ge=1, le=50)] = 5,
 ) -> dict[str, Any]:
     parsed = parse_upload(file.file.read(), file.filename, check_format(format))
-    return core("identity", "whois")(ctx_of(request).kb, parsed, limit=limit)  # type: ignore[no-any-return]
+    return locked(ctx_of(request).kb.whois)(parsed, limit=limit)  # type: ignore[no-any-return]
 
 
 

@@ -16,7 +16,7 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from .. import formats
 from ..errors import InputError, QueryError
-from .api import check_format, core, paper_text, parse_upload
+from .api import check_format, locked, paper_text, parse_upload
 from .app import ctx_of
 from .security import COOKIE, WriteDenied, same_origin
 
@@ -62,7 +62,7 @@ def experts(request: Request, q: Annotated[str, Query(max_length=2000)] = "", li
     error = None
     if q.strip():
         try:
-            results = core("expertise", "find_experts")(ctx.kb, q, limit=limit)
+            results = locked(ctx.kb.experts)(q, limit=limit)
         except QueryError as exc:
             error = str(exc)
     return ctx.render(request, "experts.html", q=q, limit=limit, results=results, error=error)
@@ -91,7 +91,7 @@ def reviewers(
     try:
         uploaded = _file_bytes(file)
         text = paper_text(title, abstract, uploaded.decode("utf-8", "replace") if uploaded else None)
-        results = core("expertise", "suggest_reviewers")(ctx.kb, text, authors=author_list or None, limit=limit)
+        results = locked(ctx.kb.reviewers)(text, authors=author_list or None, limit=limit)
     except InputError as exc:
         error = str(exc)
     return ctx.render(request, "reviewers.html", form=form, results=results, error=error, status_code=200 if error is None else 400)
@@ -105,7 +105,7 @@ def whois_form(request: Request, profile: Annotated[str | None, Query(max_length
     if profile:
         pid = ctx.kb.resolve_profile_id(profile)
         stored = ctx.kb.profile(pid)
-        result = core("identity", "whois")(ctx.kb, pid)
+        result = locked(ctx.kb.whois)(pid)
     return ctx.render(request, "whois.html", formats=formats.FORMATS, form={}, result=result, stored=stored)
 
 
@@ -127,7 +127,7 @@ def whois(
         else:
             data = text.encode("utf-8")
         parsed = parse_upload(data, upload_name or "pasted", check_format(format))
-        result = core("identity", "whois")(ctx.kb, parsed)
+        result = locked(ctx.kb.whois)(parsed)
         result = {**result, "_parsed": {"format": parsed.format, "papers": len(parsed.papers), "source": parsed.source}}
     except InputError as exc:
         error = str(exc)
@@ -155,7 +155,7 @@ def people(request: Request, q: Annotated[str, Query(max_length=500)] = "", offs
 @router.get("/people/{person_id}", response_class=HTMLResponse)
 def person(request: Request, person_id: int) -> Response:
     ctx = ctx_of(request)
-    view = core("researchers", "person_view")(ctx.kb, person_id)
+    view = locked(ctx.kb.person)(person_id)
     charts = {"years": years_chart(view.get("papers_by_year") or {}), "topics": topics_chart(view.get("topics") or [])}
     return ctx.render(request, "person.html", view=view, p=view.get("person") or {}, charts=charts)
 

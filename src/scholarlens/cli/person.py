@@ -1,56 +1,16 @@
-"""Identity commands: whois (who wrote these abstracts), person (a researcher's page), similar."""
+"""Person commands: person (a researcher's page) and similar (closest researchers)."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
 
-from ..formats import format_names
-from ..identity import whois as whois_core
-from ..researchers import person_view, similar_people
-from ._common import app, console, guarded, open_kb, print_json
+from ._common import app, console, guarded, open_kb, print_json, shorten
 
 JSON_HELP = "Print JSON instead of tables."
-STATUS_STYLE = {"identified": "green", "ambiguous": "yellow", "unknown": "red"}
-
-
-@app.command()
-@guarded
-def whois(
-    profile: str = typer.Argument(..., help="A profile file (any supported format, ingested or not) or a stored profile id."),
-    format: str = typer.Option(None, "--format", "-f", help=f"Force a format: {', '.join(format_names())}."),
-    limit: int = typer.Option(5, "--limit", "-n", help="Candidates to show."),
-    as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
-) -> None:
-    """Who wrote these papers? Ranked candidate owners with confidence and evidence."""
-    result = whois_core(open_kb(), profile, format=format, limit=limit)
-    if as_json:
-        print_json(result)
-        return
-    style = STATUS_STYLE.get(result["status"], "white")
-    declared = result["declared_name"] or "—"
-    sup = result["declared_name_supported"]
-    declared += "" if sup is None else (" (supported)" if sup else " (not supported)")
-    console.print(f"[bold {style}]{result['status']}[/] · declared name: {declared} · method: {result['method']}", highlight=False)
-    console.print(result["explanation"], highlight=False)
-    if not result["candidates"]:
-        return
-    table = Table("#", "candidate", "person", "confidence", "matched papers", "evidence")
-    for i, c in enumerate(result["candidates"], 1):
-        if result["method"] == "similarity":
-            ev = "; ".join(f"{e['query'][:40]} ~ {e['paper'][:40]} ({e['similarity']:.2f})" for e in c["evidence"][:2])
-        else:
-            kinds: dict[str, int] = {}
-            for e in c["evidence"]:
-                kinds[e["match"]] = kinds.get(e["match"], 0) + 1
-            ev = ", ".join(f"{n} {k}" for k, n in kinds.items())
-            sizes = sorted(e["authors"] for e in c["evidence"])
-            if sizes:
-                ev += f" · author lists of {sizes[0]}–{sizes[-1]}" if len(sizes) > 1 else f" · author list of {sizes[0]}"
-        table.add_row(str(i), c["name"], str(c["person_id"]), f"{c['confidence']:.3f}", f"{c['matched_papers']}/{result['matched_with_authors']}", ev)
-    console.print(table)
 
 
 @app.command()
@@ -61,7 +21,7 @@ def person(
     as_json: bool = typer.Option(False, "--json", help=JSON_HELP),
 ) -> None:
     """A researcher's page: papers by year, topics over time, co-authors, organisations, similar people."""
-    view = person_view(open_kb(), ref, similar=similar)
+    view = open_kb().person(ref, similar=similar)
     if as_json:
         print_json(view)
         return
@@ -83,7 +43,7 @@ def person(
         _similar_table(view["similar"])
 
 
-def _similar_table(rows: list[dict]) -> None:
+def _similar_table(rows: list[dict[str, Any]]) -> None:
     t = Table("person", "id", "score", "co-author", "closest papers")
     for r in rows:
         ev = r["evidence"][0] if r["evidence"] else None
@@ -92,7 +52,7 @@ def _similar_table(rows: list[dict]) -> None:
             str(r["person_id"]),
             f"{r['score']:.3f}",
             "yes" if r["coauthor"] else "",
-            f"{ev['query'][:45]} ~ {ev['paper'][:45]} ({ev['similarity']:.2f})" if ev else "",
+            f"{shorten(ev['query'], 45)} ~ {shorten(ev['paper'], 45)} ({ev['similarity']:.2f})" if ev else "",
         )
     console.print(t)
 
@@ -106,7 +66,7 @@ def similar(
 ) -> None:
     """Researchers whose work is closest to a person's (shared papers left out) or to a file of abstracts."""
     target: str | Path = Path(ref) if Path(ref).is_file() else ref
-    rows = similar_people(open_kb(), target, limit)
+    rows = open_kb().similar(target, limit)
     if as_json:
         print_json(rows)
         return
