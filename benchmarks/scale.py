@@ -181,7 +181,7 @@ def reference_agreement(kb, texts: list[str], method) -> dict:  # type: ignore[n
     engine = Engine(kb.store)
     same, diff, secs = 0, 0.0, []
     for t in texts:
-        (pool_ranked), w, _ = timed(lambda t=t: _rank_text(kb, t, method, enc, None))
+        (pool_ranked), w, _ = timed(lambda t=t: _rank_text(kb.store, t, method, enc, None))
         secs.append(w)
         ref = [(p, s) for p, s, _ in pool_ranked[1][:10]]
         got = top(engine.rank(t, method, 10, encoder=enc))

@@ -45,7 +45,7 @@ def reference(
     limit: int = 10,
 ) -> list[tuple[int, float, list[tuple[int, float, float]]]]:
     """Today's exact ranking (the per-query path of expertise.py): (person, score, evidence)."""
-    result = _rank_text(kb, text, get_method(method), encoder, None)
+    result = _rank_text(kb.store, text, get_method(method), encoder, None)
     if result is None:
         return []
     _, ranked = result

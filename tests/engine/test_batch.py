@@ -1,14 +1,15 @@
-"""Blocked batch affinity equals the per-reviewer loop of expertise.affinity_scores."""
+"""Blocked batch affinity equals the per-reviewer loop (scoring.paper_weights + aggregate)."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from scholarlens.affinity import affinity_scores, read_archives, read_submissions
 from scholarlens.embeddings import embed_cached
-from scholarlens.expertise import affinity_scores, read_archives, read_submissions
+from scholarlens.index import LexicalIndex
 from scholarlens.index.batch import affinity
-from scholarlens.scoring import METHODS, get_method
+from scholarlens.scoring import METHODS, aggregate, get_method, paper_weights
 
 from .conftest import GOLD
 
@@ -48,3 +49,19 @@ def test_gold_standard_affinity_equals_the_per_pair_loop(encoder, method):
         for j, rid in enumerate(order):
             assert abs(got[i, j] - want[(pid, rid)]) <= 2e-6, (pid, rid)
     assert np.isfinite(got).all()
+
+
+def _per_pair_loop(m, pool, order, pv, sv, sub_texts) -> np.ndarray:  # type: ignore[no-untyped-def]
+    """The reference: one scoring.aggregate call per reviewer, as affinity_scores did before."""
+    sims = np.zeros((len(sub_texts), len(pool.ids)), np.float32)
+    if m.dense:
+        sims += m.dense * (sv @ pv.T)
+    if m.lexical:
+        sims += m.lexical * LexicalIndex(pool.ids, pool.texts, extra=sub_texts).similarities(sub_texts)
+    newest = max((y for y in pool.years if y), default=None)
+    out = np.zeros((len(sub_texts), len(order)), np.float32)
+    for j, rid in enumerate(order):
+        cols = [c for c, _ in pool.people[rid]]
+        w = paper_weights(m, [pool.n_authors[c] for c in cols], [pool.years[c] for c in cols], [p for _, p in pool.people[rid]], newest)
+        out[:, j], _ = aggregate(sims[:, cols], w, m)
+    return out

@@ -45,7 +45,7 @@ def test_method_overrides_rank_exactly_as_today(seeded_kb, encoder):
 
 def test_reviewers_without_conflicted_people(seeded_kb, encoder):
     engine = Engine(seeded_kb.store)
-    coi = conflicts(seeded_kb, ["Luke Metz"])
+    coi = conflicts(seeded_kb.store, ["Luke Metz"])
     assert coi
     q = QUERIES[0]
     assert_same(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -410,3 +411,16 @@ class Engine:
             int(r["id"]): r["name"]
             for r in self.store.query_in("SELECT id, name FROM people WHERE id IN ({marks})", ids)
         }
+
+
+_engines: weakref.WeakKeyDictionary[Store, Engine] = weakref.WeakKeyDictionary()
+_engines_lock = threading.Lock()
+
+
+def engine_for(store: Store) -> Engine:
+    """The process's one :class:`Engine` of ``store`` (loaded once, shared by every thread)."""
+    with _engines_lock:
+        engine = _engines.get(store)
+        if engine is None:
+            engine = _engines[store] = Engine(store)
+        return engine
