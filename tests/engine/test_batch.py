@@ -57,11 +57,19 @@ def _per_pair_loop(m, pool, order, pv, sv, sub_texts) -> np.ndarray:  # type: ig
     if m.dense:
         sims += m.dense * (sv @ pv.T)
     if m.lexical:
-        sims += m.lexical * LexicalIndex(pool.ids, pool.texts, extra=sub_texts).similarities(sub_texts)
+        sims += m.lexical * LexicalIndex(pool.ids, pool.texts, extra=sub_texts).similarities(
+            sub_texts
+        )
     newest = max((y for y in pool.years if y), default=None)
     out = np.zeros((len(sub_texts), len(order)), np.float32)
     for j, rid in enumerate(order):
         cols = [c for c, _ in pool.people[rid]]
-        w = paper_weights(m, [pool.n_authors[c] for c in cols], [pool.years[c] for c in cols], [p for _, p in pool.people[rid]], newest)
+        w = paper_weights(
+            m,
+            [pool.n_authors[c] for c in cols],
+            [pool.years[c] for c in cols],
+            [p for _, p in pool.people[rid]],
+            newest,
+        )
         out[:, j], _ = aggregate(sims[:, cols], w, m)
     return out
