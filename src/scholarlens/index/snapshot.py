@@ -70,6 +70,14 @@ class Dense:
             parts.append(self.extra @ q)
         return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
 
+    def sims_block(self, q: np.ndarray) -> np.ndarray:
+        """``(len(q), n_rows)`` float32 similarities of several query vectors."""
+        q = np.asarray(q, np.float32)
+        parts = [q @ np.asarray(self.base).T] if len(self.base) else []
+        if len(self.extra):
+            parts.append(q @ self.extra.T)
+        return np.concatenate(parts, axis=1) if parts else np.zeros((len(q), 0), np.float32)
+
     def rows(self, rows: np.ndarray) -> np.ndarray:
         nb = len(self.base)
         out = np.empty((len(rows), self.dim), np.float32)
