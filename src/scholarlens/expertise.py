@@ -220,7 +220,7 @@ def _engine_results(
             }
             for pid, s, w in evidence[h.person_id]
         ]
-        n = len(h.paper_ids)
+        n = h.n_papers
         shown = [e for e in ev if e["weight"] > 0]
         out.append(
             {

@@ -55,15 +55,23 @@ class Hit:
     person_id: int
     name: str
     score: float
-    paper_ids: list[int]
-    years: list[int | None]
+    rows: np.ndarray  # the person's rows in the snapshot (their papers)
     sims: np.ndarray  # float32 per paper, the method's combined similarity
     contrib: np.ndarray  # weight of each paper in the score (scoring.aggregate)
+    paper_of_row: np.ndarray  # the snapshot's paper id per row
+
+    @property
+    def n_papers(self) -> int:
+        return len(self.rows)
+
+    @property
+    def paper_ids(self) -> list[int]:
+        return self.paper_of_row[self.rows].tolist()
 
     def evidence(self, k: int = 5) -> list[tuple[int, float, float]]:
         """The ``k`` papers that count most: (paper id, similarity, weight), as the queries list them."""
         order = np.lexsort((-self.sims, -self.contrib))[:k]
-        return [(self.paper_ids[j], float(self.sims[j]), float(self.contrib[j])) for j in order]
+        return [(int(self.paper_of_row[self.rows[j]]), float(self.sims[j]), float(self.contrib[j])) for j in order]
 
 
 class Engine:
@@ -203,7 +211,7 @@ class Engine:
                 break
             batch = S.read_papers(self.store, "@ > ? AND @ <= ?", (last_id, hi))
             vectors = {e.model_id: S.embed(self.store, e, batch.texts) for e in encoders}
-            snap = S.apply_batch(snap, np.zeros(0, np.int64), batch, vectors, seq)
+            snap = S.apply_batch(snap, np.zeros(0, np.int64), batch, vectors, seq, final=False)
             done += int(
                 self.store.scalar(
                     "SELECT COUNT(*) FROM papers WHERE id > ? AND id <= ?", (last_id, hi)
@@ -354,7 +362,7 @@ class Engine:
         p = snap.people
         pos_in_order = S.ranges(p.p_starts[persons], p.p_starts[persons + 1])
         ent = p.order[pos_in_order]
-        entry_row = np.searchsorted(p.starts, ent, side="right") - 1
+        entry_row = p.entry_row[ent]
         lengths = p.p_starts[persons + 1] - p.p_starts[persons]
         starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         return entry_row, p.pos[ent], starts
@@ -384,25 +392,12 @@ class Engine:
         w = entry_weights(method, snap.n_authors[rows], snap.years[rows], pos, snap.newest)
         ids = snap.people.ids[band]
         names = self._names(ids.tolist())
-        newest = snap.newest
-        del newest
         hits = []
         for i, pid in enumerate(ids.tolist()):
             r = rows[starts[i] : starts[i + 1]]
             s = sims[r][None, :]
             score, contrib = aggregate(s, w[starts[i] : starts[i + 1]], method)
-            yrs = snap.years[r]
-            hits.append(
-                Hit(
-                    int(pid),
-                    names.get(pid, str(pid)),
-                    float(score[0]),
-                    snap.ids[r].tolist(),
-                    [int(y) or None for y in yrs],
-                    s[0],
-                    contrib[0],
-                )
-            )
+            hits.append(Hit(int(pid), names.get(pid, str(pid)), float(score[0]), r, s[0], contrib[0], snap.ids))
         hits.sort(key=lambda h: (-h.score, h.name))
         return hits[:limit]
 

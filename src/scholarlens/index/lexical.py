@@ -83,39 +83,49 @@ class Lexical:
         if not counts or self.n == 0:
             return np.zeros(0, np.int64), np.zeros(0, np.float64)
         a = np.log(self.n + 2) + 1.0
+        terms, c = [], []
         q_norm2 = 0.0
+        for tok, k in counts.items():
+            t = self.vocab.get(tok)
+            df = int(self.df[t]) if t is not None and t < len(self.df) else 0
+            w = (1.0 + np.log(k)) * (a - np.log(df + 2.0))
+            q_norm2 += w * w
+            if df:
+                terms.append(t)
+                c.append(k)
+        if not terms:
+            return np.zeros(0, np.int64), np.zeros(0, np.float64)
+        t_arr = np.asarray(terms, np.int64)
+        df = self.df[t_arr].astype(np.float64)
+        l0, l1 = np.log(df + 1.0), np.log(df + 2.0)
+        idf = a - l1
+        wq = (1.0 + np.log(np.asarray(c, np.float64))) * idf * idf
         num = np.zeros(self.n_rows, np.float64)
         d1 = np.zeros(self.n_rows, np.float64)
         d2 = np.zeros(self.n_rows, np.float64)
-        touched = np.zeros(self.n_rows, bool)
-        for tok, c in counts.items():
-            t = self.vocab.get(tok)
-            df = int(self.df[t]) if t is not None and t < len(self.df) else 0
-            l0, l1 = np.log(df + 1.0), np.log(df + 2.0)
-            idf = a - l1
-            sq = (1.0 + np.log(c)) * idf
-            q_norm2 += sq * sq
-            if t is None or df == 0:
+        for m in (self.base, self.delta):
+            inside = t_arr < m.shape[0]
+            if not m.nnz or not inside.any():
                 continue
-            rows, s = self.postings(t)
-            s = s.astype(np.float64)
-            s2 = s * s
-            num[rows] += s * sq * idf
-            d1[rows] += s2 * (l1 - l0)
-            d2[rows] += s2 * (l1 * l1 - l0 * l0)
-            touched[rows] = True
-        rows = np.flatnonzero(touched)
-        if not len(rows):
-            return np.zeros(0, np.int64), np.zeros(0, np.float64)
-        norm2 = (
-            a * a * self.s0[rows] - 2 * a * (self.s1[rows] + d1[rows]) + self.s2[rows] + d2[rows]
-        )
+            sub = m[t_arr[inside]]  # query terms' postings (CSR row selection, in C)
+            sq = sub.multiply(sub)
+            num += sub.T @ wq[inside]
+            d1 += sq.T @ (l1 - l0)[inside]
+            d2 += sq.T @ (l1 * l1 - l0 * l0)[inside]
+        rows = np.flatnonzero(num)
+        norm2 = a * a * self.s0[rows] - 2 * a * (self.s1[rows] + d1[rows]) + self.s2[rows] + d2[rows]
         out = num[rows] / (np.sqrt(np.maximum(norm2, 1e-300)) * np.sqrt(q_norm2))
         return rows, out
 
     # -- changes ---------------------------------------------------------------------------
     def with_changes(
-        self, dead_rows: np.ndarray, new_rows: Sequence[int], new_texts: Sequence[str], n_rows: int
+        self,
+        dead_rows: np.ndarray,
+        new_rows: Sequence[int],
+        new_texts: Sequence[str],
+        n_rows: int,
+        *,
+        sums: bool = True,
     ) -> Lexical:
         """A new snapshot: ``dead_rows`` (still live here) removed, ``new_texts`` added as
         ``new_rows``, the row space grown to ``n_rows``."""
@@ -166,7 +176,10 @@ class Lexical:
                 (base.data, base.indices, base.indptr), shape=(base.shape[0], n_rows)
             )
         n = self.n - len(dead_rows) + len(new_rows)
-        s0, s1, s2 = _row_sums(base, delta, df, n_rows)
+        if sums:
+            s0, s1, s2 = _row_sums(base, delta, df, n_rows)
+        else:  # a build in chunks: summed once at the end (compacted)
+            s0 = s1 = s2 = np.zeros(n_rows, np.float64)
         return replace(self, vocab=vocab, base=base, delta=delta, df=df, n=n, s0=s0, s1=s1, s2=s2)
 
     def compacted(self, keep: np.ndarray) -> Lexical:

@@ -102,7 +102,7 @@ class People:
     p_starts: np.ndarray  # int64 (n_people + 1) into order
     order: np.ndarray  # int64 entries in (person, owner, paper id, position) order
 
-    @property
+    @cached_property
     def entry_row(self) -> np.ndarray:
         return np.repeat(np.arange(len(self.starts) - 1), np.diff(self.starts))
 
@@ -268,15 +268,22 @@ def cached_vectors(store: Store, model_id: str, dim: int, texts: list[str]) -> n
 
 
 def apply_batch(
-    snap: Snapshot, dead: np.ndarray, batch: Batch, vectors: dict[str, np.ndarray], seq: int
+    snap: Snapshot,
+    dead: np.ndarray,
+    batch: Batch,
+    vectors: dict[str, np.ndarray],
+    seq: int,
+    *,
+    final: bool = True,
 ) -> Snapshot:
-    """A new snapshot: rows ``dead`` removed, the papers of ``batch`` appended."""
+    """A new snapshot: rows ``dead`` removed, the papers of ``batch`` appended (``final``
+    False: a build in chunks, derived sums and orders are made once by :func:`compacted`)."""
     n_old = snap.n_rows
     n_rows = n_old + len(batch.ids)
     new_rows = list(range(n_old, n_rows))
     live = np.concatenate([snap.live, np.ones(len(batch.ids), bool)])
     live[dead] = False
-    lexical = snap.lexical.with_changes(dead, new_rows, batch.texts, n_rows)
+    lexical = snap.lexical.with_changes(dead, new_rows, batch.texts, n_rows, sums=final)
     ids = np.concatenate([snap.ids, np.asarray(batch.ids, np.int64)])
     p = snap.people
     keep_entry = np.repeat(live[:n_old], np.diff(p.starts))
@@ -288,7 +295,11 @@ def apply_batch(
     person = np.concatenate([p.person[keep_entry], np.asarray([e[0] for e in flat], np.int64)])
     pos = np.concatenate([p.pos[keep_entry], np.asarray([e[1] for e in flat], np.int32)])
     owner = np.concatenate([p.owner[keep_entry], np.asarray([e[2] for e in flat], bool)])
-    people = make_people(starts, person, pos, owner, ids)
+    if final:
+        people = make_people(starts, person, pos, owner, ids)
+    else:
+        z = np.zeros(0, np.int64)
+        people = People(starts.astype(np.int64), person, pos, owner, z, np.zeros(1, np.int64), z)
     dense = {m: d.grown(vectors[m]) for m, d in snap.dense.items()}
     return Snapshot(
         seq,
@@ -308,6 +319,7 @@ def compacted(snap: Snapshot) -> Snapshot:
     keep = np.flatnonzero(snap.live)
     if (
         len(keep) == snap.n_rows
+        and len(snap.people.order) == len(snap.people.person)
         and not snap.lexical.delta.nnz
         and all(not len(d.extra) for d in snap.dense.values())
     ):
@@ -315,7 +327,10 @@ def compacted(snap: Snapshot) -> Snapshot:
     p = snap.people
     counts = np.diff(p.starts)[keep]
     starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    people = replace(p, starts=starts)  # entries of dead rows are already gone: order stays valid
+    if len(p.order) != len(p.person):  # built in chunks: order made once here
+        people = make_people(starts, p.person, p.pos, p.owner, snap.ids[keep])
+    else:
+        people = replace(p, starts=starts)  # entries of dead rows are already gone: order stays valid
     dense = {
         m: replace(d, base=d.rows(keep), extra=np.zeros((0, d.dim), np.float32))
         for m, d in snap.dense.items()
