@@ -3,6 +3,7 @@
     python benchmarks/scale.py prepare --papers 100000     # once: generate + ingest (+ 1,000 new papers)
     python benchmarks/scale.py run --papers 100000          # build, queries, update, agreement
     python benchmarks/scale.py affinity --submissions 10000 --reviewers 5000 --per 20
+    python benchmarks/scale.py synthetic --papers 1000000   # 10^6 without SQLite (see synthetic_build)
 
 Knowledge bases come from the arXiv-snapshot generator (benchmarks/arxiv_snapshot.py: real
 title/abstract sentences recombined, heavy-tailed authors) and live under
@@ -23,6 +24,7 @@ lines to benchmarks/scale.jsonl (the table in benchmarks/scale.md is written fro
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import resource
@@ -358,15 +360,111 @@ def bench_affinity(n_subs: int, n_rev: int, per: int) -> None:
         fh.write(json.dumps({"affinity": res}) + "\n")
 
 
+def synthetic_build(n: int, folder: Path) -> dict:
+    """The generator's records straight into a saved engine snapshot (no SQLite: writing 10^6
+    papers there takes most of an hour on this loaded machine). Vectors: scikit-learn's
+    HashingVectorizer at 384 dimensions (a hashing encoder in C; the pure-Python one would
+    take ~10 minutes here)."""
+    import orjson
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    from scholarlens.index import snapshot as S
+
+    hv = HashingVectorizer(n_features=384, alternate_sign=True, norm="l2", dtype=np.float32)
+    model = "sklearn-hashing-384"
+    snap = S.empty_snapshot()
+    snap = dataclasses.replace(snap, dense={model: S.Dense(model, 384, np.zeros((0, 384), np.float32), np.zeros((0, 384), np.float32))})
+    people: dict[str, int] = {}
+    data = SCALE_DIR / f"arxiv-{n}.jsonl"
+    w0, c0 = time.perf_counter(), time.process_time()
+    with data.open("rb") as fh:
+        batch, pid = S.Batch(), 0
+        for line in fh:
+            rec = orjson.loads(line)
+            pid += 1
+            batch.ids.append(pid)
+            batch.texts.append(S.paper_text(rec.get("title"), rec.get("abstract")) or "")
+            batch.years.append(int(rec["update_date"][:4]))
+            authors = [people.setdefault(" ".join(a[1:2] + a[:1]), len(people) + 1) for a in rec["authors_parsed"]]
+            batch.n_authors.append(max(1, len(authors)))
+            batch.entries.append([(a, i, False) for i, a in enumerate(authors)])
+            if len(batch.ids) == 50_000:
+                snap = S.apply_batch(snap, np.zeros(0, np.int64), batch, {model: hv.transform(batch.texts).toarray()}, 0, final=False)
+                batch = S.Batch()
+                print(f"  {pid:,} papers, {time.perf_counter() - w0:.0f} s", file=sys.stderr, flush=True)
+        if batch.ids:
+            snap = S.apply_batch(snap, np.zeros(0, np.int64), batch, {model: hv.transform(batch.texts).toarray()}, 0, final=False)
+    snap = S.compacted(snap)
+    shutil.rmtree(folder, ignore_errors=True)
+    S.save(snap, folder, {"db": "synthetic"})
+    size = sum(f.stat().st_size for f in folder.iterdir())
+    return {"build_s": round(time.perf_counter() - w0, 1), "build_cpu_s": round(time.process_time() - c0, 1),
+            "index_mib": round(size / 2**20, 1), "papers_indexed": snap.n_rows, "people": len(snap.people.ids),
+            "entries": len(snap.people.person), "postings": int(snap.lexical.base.nnz), "terms": len(snap.lexical.vocab),
+            "build_peak_rss_mib": peak_mib()}  # fmt: skip
+
+
+def synthetic_query(n: int, folder: Path) -> dict:
+    from scholarlens.embeddings import HashingEncoder, SentenceTransformerEncoder
+    from scholarlens.index import snapshot as S
+    from scholarlens.index.engine import Engine
+    from scholarlens.scoring import get_method
+    from scholarlens.stores import SQLiteStore
+
+    class Enc(HashingEncoder):  # names the synthetic matrix; queries come as MiniLM vectors
+        model_id = "sklearn-hashing-384"
+
+    enc, method = Enc(384), get_method(None)
+    minilm = SentenceTransformerEncoder()
+    minilm.encode(["warm up"])
+    res: dict = {"rss_before_index_mib": rss_mib()}
+    engine = Engine(SQLiteStore(":memory:"))
+    (snap, w, c) = timed(lambda: S.load(folder, S.load_meta(folder)))
+    engine._snap = snap
+    res["cold_load_ms"], res["cold_load_cpu_ms"] = round(w), round(c)
+    topics, subs = queries()
+    res["experts"] = query_figures(engine, enc, minilm, topics, method)
+    res["rss_after_experts_mib"] = rss_mib()
+    res["reviewers"] = query_figures(engine, enc, minilm, subs, method)
+    res["rss_after_queries_mib"] = rss_mib()
+    qv_t = [minilm.encode([t]) for t in topics[:10]]
+    qv_s = [minilm.encode([t]) for t in subs[:10]]
+    res["agreement_vs_exhaustive"] = {
+        "experts": agreement(engine, enc, topics[:10], method, qv_t),
+        "reviewers": agreement(engine, enc, subs[:10], method, qv_s),
+    }
+    res["peak_rss_mib"] = peak_mib()
+    return res
+
+
+def synthetic(n: int) -> None:
+    folder = SCALE_DIR / f"synthetic-{n}.index"
+    res: dict = {"papers": n, "synthetic": True, "when": time.strftime("%Y-%m-%d %H:%M"), "before": load()}
+    for step in ("_sbuild", "_squery"):
+        if step == "_sbuild" and (folder / "meta.json").exists() and os.environ.get("REUSE"):
+            continue
+        out = subprocess.run([sys.executable, __file__, step, str(n), str(folder)], capture_output=True, text=True)
+        sys.stderr.write(out.stderr[-3000:])
+        if out.returncode:
+            sys.exit(f"{step} failed")
+        res[step[2:]] = json.loads(out.stdout.strip().splitlines()[-1])
+    res["after"] = load()
+    print(json.dumps(res))
+    with RESULTS.open("a") as fh:
+        fh.write(json.dumps(res) + "\n")
+
+
+CHILDREN = {"_build": child_build, "_query": child_query, "_sbuild": synthetic_build, "_squery": synthetic_query}
+
+
 def main() -> None:
-    if len(sys.argv) > 1 and sys.argv[1] in ("_build", "_query"):
-        fn = child_build if sys.argv[1] == "_build" else child_query
-        print(json.dumps(fn(int(sys.argv[2]), Path(sys.argv[3]))))
+    if len(sys.argv) > 1 and sys.argv[1] in CHILDREN:
+        print(json.dumps(CHILDREN[sys.argv[1]](int(sys.argv[2]), Path(sys.argv[3]))))
         return
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("action", choices=["prepare", "run", "affinity"])
+    ap.add_argument("action", choices=["prepare", "run", "affinity", "synthetic"])
     ap.add_argument("--papers", type=int, default=10_000)
     ap.add_argument("--submissions", type=int, default=10_000)
     ap.add_argument("--reviewers", type=int, default=5_000)
@@ -376,6 +474,8 @@ def main() -> None:
         prepare(a.papers)
     elif a.action == "run":
         run(a.papers)
+    elif a.action == "synthetic":
+        synthetic(a.papers)
     else:
         bench_affinity(a.submissions, a.reviewers, a.per)
 
