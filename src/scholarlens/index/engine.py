@@ -88,6 +88,8 @@ class Engine:
             self.folder = None  # in memory (PostgreSQL: rebuilt per process, kept up to date)
         self._snap: S.Snapshot | None = None
         self._lock = threading.Lock()  # writers only: readers use the snapshot they got
+        #: How queries were answered: from the candidates' bound, or by scoring every person.
+        self.stats = {"candidates": 0, "everyone": 0}
 
     # -- state -----------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
@@ -334,7 +336,9 @@ class Engine:
                 persons = persons[~np.isin(p.ids[persons], excl)]
             scores = self._score(snap, sims, persons, method)
             if tau >= 0 and np.count_nonzero(scores > tau + EPS) >= limit:
+                self.stats["candidates"] += 1
                 return self._final(snap, sims, persons, scores, method, limit)
+        self.stats["everyone"] += 1
         scores = self._score_all(snap, sims, method)
         persons = np.arange(len(snap.people.ids))
         if len(excl):
