@@ -67,3 +67,22 @@ def test_blocked_affinity_equals_one_block():
     )
     np.testing.assert_array_equal(blocked, aggregate_groups(sims, rows, w, starts, m))
     assert seen == [8, 16, 24, 32, 37]
+
+
+@pytest.mark.parametrize(
+    "spec", ["hybrid-top5", "hybrid-top5,k=1", "hybrid-top5,k=8", "max", "softmax"]
+)
+def test_one_person_fast_top_k_is_bit_identical_to_aggregate(spec):
+    from scholarlens.index.engine import _aggregate_one
+
+    m = get_method(spec)
+    rng = np.random.default_rng(11)
+    for n in (3, 21, 100, 3000):
+        for trial in range(12):
+            s = rng.normal(size=(1, n)).astype(np.float32)
+            if trial % 3 == 0:
+                s = np.round(s, 1)  # many ties at the k-th value
+            w = np.ones(n, np.float32) if trial % 4 == 0 else rng.random(n).astype(np.float32)
+            want, want_c = aggregate(s, w, m)
+            got, got_c = _aggregate_one(s, w, m)
+            assert got.tolist() == want.tolist() and np.array_equal(got_c, want_c)

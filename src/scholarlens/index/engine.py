@@ -71,7 +71,10 @@ class Hit:
     def evidence(self, k: int = 5) -> list[tuple[int, float, float]]:
         """The ``k`` papers that count most: (paper id, similarity, weight), as the queries list them."""
         order = np.lexsort((-self.sims, -self.contrib))[:k]
-        return [(int(self.paper_of_row[self.rows[j]]), float(self.sims[j]), float(self.contrib[j])) for j in order]
+        return [
+            (int(self.paper_of_row[self.rows[j]]), float(self.sims[j]), float(self.contrib[j]))
+            for j in order
+        ]
 
 
 class Engine:
@@ -389,8 +392,8 @@ class Engine:
     ) -> list[Hit]:
         if not len(persons):
             return []
-        order = np.argsort(-scores, kind="stable")
-        cut = scores[order[min(limit, len(order)) - 1]]
+        k = min(limit, len(scores))
+        cut = np.partition(scores, len(scores) - k)[len(scores) - k]  # the limit-th best
         band = persons[scores >= cut - EPS]
         rows, pos, starts = self._entries(snap, band)
         w = entry_weights(method, snap.n_authors[rows], snap.years[rows], pos, snap.newest)
@@ -400,8 +403,18 @@ class Engine:
         for i, pid in enumerate(ids.tolist()):
             r = rows[starts[i] : starts[i + 1]]
             s = sims[r][None, :]
-            score, contrib = aggregate(s, w[starts[i] : starts[i + 1]], method)
-            hits.append(Hit(int(pid), names.get(pid, str(pid)), float(score[0]), r, s[0], contrib[0], snap.ids))
+            score, contrib = _aggregate_one(s, w[starts[i] : starts[i + 1]], method)
+            hits.append(
+                Hit(
+                    int(pid),
+                    names.get(pid, str(pid)),
+                    float(score[0]),
+                    r,
+                    s[0],
+                    contrib[0],
+                    snap.ids,
+                )
+            )
         hits.sort(key=lambda h: (-h.score, h.name))
         return hits[:limit]
 
@@ -423,3 +436,23 @@ def engine_for(store: Store) -> Engine:
         if engine is None:
             engine = _engines[store] = Engine(store)
         return engine
+
+
+def _aggregate_one(
+    sims: np.ndarray, weights: np.ndarray, method: Method
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`scoring.aggregate` for one query row; for top-k over many papers the same
+    numbers without sorting them all (the k best in the stable order aggregate uses)."""
+    n = sims.shape[1]
+    if method.agg != "topk" or n <= 4 * method.k:
+        return aggregate(sims, weights, method)
+    k = method.k
+    adj = sims[0] * weights
+    thr = np.partition(adj, n - k)[n - k]  # the k-th largest value
+    above = np.flatnonzero(adj > thr)
+    ties = np.flatnonzero(adj == thr)[: k - len(above)]
+    top = np.concatenate([above, ties])
+    top = top[np.lexsort((top, -adj[top]))]  # descending, ties by position (stable argsort)
+    contrib = np.zeros_like(sims)
+    contrib[0, top] = weights[top] / k
+    return (adj[top][None, :].sum(1) / k).astype(np.float32), contrib

@@ -101,19 +101,22 @@ class Lexical:
         idf = a - l1
         wq = (1.0 + np.log(np.asarray(c, np.float64))) * idf * idf
         num = np.zeros(self.n_rows, np.float64)
-        d1 = np.zeros(self.n_rows, np.float64)
-        d2 = np.zeros(self.n_rows, np.float64)
+        d12 = np.zeros((self.n_rows, 2), np.float64)
+        dl = np.stack([l1 - l0, l1 * l1 - l0 * l0], axis=1)
         for m in (self.base, self.delta):
             inside = t_arr < m.shape[0]
             if not m.nnz or not inside.any():
                 continue
             sub = m[t_arr[inside]]  # query terms' postings (CSR row selection, in C)
-            sq = sub.multiply(sub)
             num += sub.T @ wq[inside]
-            d1 += sq.T @ (l1 - l0)[inside]
-            d2 += sq.T @ (l1 * l1 - l0 * l0)[inside]
+            data = np.asarray(sub.data, np.float64)
+            sq = sp.csr_matrix((data * data, sub.indices, sub.indptr), shape=sub.shape)
+            d12 += sq.T @ dl[inside]
+        d1, d2 = d12[:, 0], d12[:, 1]
         rows = np.flatnonzero(num)
-        norm2 = a * a * self.s0[rows] - 2 * a * (self.s1[rows] + d1[rows]) + self.s2[rows] + d2[rows]
+        norm2 = (
+            a * a * self.s0[rows] - 2 * a * (self.s1[rows] + d1[rows]) + self.s2[rows] + d2[rows]
+        )
         out = num[rows] / (np.sqrt(np.maximum(norm2, 1e-300)) * np.sqrt(q_norm2))
         return rows, out
 

@@ -330,7 +330,9 @@ def compacted(snap: Snapshot) -> Snapshot:
     if len(p.order) != len(p.person):  # built in chunks: order made once here
         people = make_people(starts, p.person, p.pos, p.owner, snap.ids[keep])
     else:
-        people = replace(p, starts=starts)  # entries of dead rows are already gone: order stays valid
+        people = replace(
+            p, starts=starts
+        )  # entries of dead rows are already gone: order stays valid
     dense = {
         m: replace(d, base=d.rows(keep), extra=np.zeros((0, d.dim), np.float32))
         for m, d in snap.dense.items()
