@@ -4,6 +4,7 @@
     python benchmarks/scale.py run --papers 100000          # build, queries, update, agreement
     python benchmarks/scale.py affinity --submissions 10000 --reviewers 5000 --per 20
     python benchmarks/scale.py synthetic --papers 1000000   # 10^6 without SQLite (see synthetic_build)
+    python benchmarks/scale.py engine --papers 100000       # Engine.rank CPU alone (after `run`)
 
 Knowledge bases come from the arXiv-snapshot generator (benchmarks/arxiv_snapshot.py: real
 title/abstract sentences recombined, heavy-tailed authors) and live under
@@ -454,6 +455,29 @@ def synthetic(n: int) -> None:
         fh.write(json.dumps(res) + "\n")
 
 
+def engine_only(n: int) -> None:
+    """CPU time of Engine.rank alone (query vectors given: random unit vectors), after `run`."""
+    from scholarlens.embeddings import HashingEncoder
+    from scholarlens.index.engine import Engine
+    from scholarlens.scoring import get_method
+    from scholarlens.stores import SQLiteStore
+
+    engine, enc, m = Engine(SQLiteStore(SCALE_DIR / f"work-{n}.db")), HashingEncoder(384), get_method(None)
+    engine.snapshot(enc)
+    rng = np.random.default_rng(0)
+    qvs = [q / np.linalg.norm(q) for q in rng.normal(size=(50, 1, 384)).astype(np.float32)]
+    res: dict = {"papers": n, "engine_only": True, "before": load()}
+    for name, texts in zip(("experts", "reviewers"), queries(), strict=True):
+        for t, q in zip(texts[:3], qvs, strict=False):
+            engine.rank(t, m, 10, encoder=enc, query_vector=q)
+        cpu = [timed(lambda t=t, q=q: engine.rank(t, m, 10, encoder=enc, query_vector=q))[2] for t, q in zip(texts, qvs, strict=True)]
+        res[name] = {"engine_cpu_ms": pct(cpu), "answered_by": dict(engine.stats)}
+    res["after"] = load()
+    print(json.dumps(res))
+    with RESULTS.open("a") as fh:
+        fh.write(json.dumps(res) + "\n")
+
+
 CHILDREN = {"_build": child_build, "_query": child_query, "_sbuild": synthetic_build, "_squery": synthetic_query}
 
 
@@ -464,7 +488,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("action", choices=["prepare", "run", "affinity", "synthetic"])
+    ap.add_argument("action", choices=["prepare", "run", "affinity", "synthetic", "engine"])
     ap.add_argument("--papers", type=int, default=10_000)
     ap.add_argument("--submissions", type=int, default=10_000)
     ap.add_argument("--reviewers", type=int, default=5_000)
@@ -476,6 +500,8 @@ def main() -> None:
         run(a.papers)
     elif a.action == "synthetic":
         synthetic(a.papers)
+    elif a.action == "engine":
+        engine_only(a.papers)
     else:
         bench_affinity(a.submissions, a.reviewers, a.per)
 
