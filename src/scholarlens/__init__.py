@@ -24,7 +24,7 @@ from .errors import (
 )
 from .formats import FORMATS, parse_file, parse_text
 from .kb import KnowledgeBase
-from .models import ParsedPaper, ParsedProfile
+from .records import ParsedPaper, ParsedProfile
 
 __version__ = "0.1.0"
 

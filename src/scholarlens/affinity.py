@@ -147,8 +147,7 @@ def read_archives(archives_dir: str | Path) -> tuple[Pool, list[str]]:
         names = Counter(
             person_key(a)
             for c in records
-            for a in set(c.get("authors") or [])
-            if isinstance(a, str)
+            for a in sorted({a for a in c.get("authors") or [] if isinstance(a, str)})
         )
         if names and records:
             key, hits = names.most_common(1)[0]

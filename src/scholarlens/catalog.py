@@ -11,24 +11,27 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .embeddings import paper_text  # the one definition (re-exported: features import it from here)
 from .errors import NotFoundError
 from .names import family_key, names_compatible, person_key
+from .profiles import resolve_profile_id
 from .stores import Store
-from .text import fold
+from .text import closest, fold
 
+#: Where an identifier of each scheme resolves (schemes as the parsers name them).
+LINKS = {
+    "doi": "https://doi.org/{}",
+    "arxiv": "https://arxiv.org/abs/{}",
+    "openalex": "https://openalex.org/{}",
+    "openreview": "https://openreview.net/forum?id={}",
+    "s2": "https://www.semanticscholar.org/paper/{}",
+    "s2corpus": "https://api.semanticscholar.org/CorpusID:{}",
+    "pmid": "https://pubmed.ncbi.nlm.nih.gov/{}/",
+    "pmcid": "https://www.ncbi.nlm.nih.gov/pmc/articles/{}/",
+    "orcid": "https://orcid.org/{}",
+}
 #: Tables :func:`count` may count.
 COUNTED = ("papers", "people", "profiles", "authorships", "paper_sources")
-
-
-def paper_text(title: str | None, abstract: str | None) -> str | None:
-    """The text embedded for a paper: ``title. abstract`` (either alone if the other is
-    missing), white space collapsed; None when both are empty. The one definition every
-    feature embeds, so cached vectors are shared."""
-    t = " ".join((title or "").split())
-    a = " ".join((abstract or "").split())
-    if t and a:
-        return f"{t}. {a}"
-    return t or a or None
 
 
 def count(store: Store, table: str) -> int:
@@ -50,6 +53,68 @@ def paper_authors(store: Store, paper_ids: list[int]) -> dict[int, list[str]]:
     return out
 
 
+def link(scheme: str, value: str) -> dict[str, Any]:
+    """``{"scheme", "id", "url"}`` for an identifier (``url`` None for schemes with no resolver)."""
+    template = LINKS.get(scheme)
+    return {"scheme": scheme, "id": value, "url": template.format(value) if template else None}
+
+
+def source_facts(store: Store, paper_ids: list[int]) -> tuple[dict[int, list[dict[str, Any]]], dict[int, dict[str, Any] | None]]:
+    """Identifier links and citation counts of each paper, read from its sources' records."""
+    links: dict[int, dict[tuple[str, str], dict[str, Any]]] = {p: {} for p in paper_ids}
+    cites: dict[int, dict[str, Any] | None] = {p: None for p in paper_ids}
+    for r in store.query_in(
+        "SELECT s.paper_id, s.record, pr.ingested_at FROM paper_sources s JOIN profiles pr ON pr.id = s.profile_id "
+        "WHERE s.paper_id IN ({marks}) ORDER BY s.id",
+        paper_ids,
+    ):
+        try:
+            record = json.loads(r["record"])
+            ids = record.get("identifiers") or {}
+            extra = record.get("extra") or {}
+        except (ValueError, AttributeError):
+            continue
+        for scheme, value in ids.items():
+            if value:
+                links[r["paper_id"]].setdefault((str(scheme), str(value).lower()), link(str(scheme), str(value)))
+        c = extra.get("citations") if isinstance(extra, dict) else None
+        if isinstance(c, dict) and isinstance(c.get("count"), int) and c["count"] >= 0:
+            best = cites[r["paper_id"]]
+            if best is None or c["count"] > best["count"]:
+                cites[r["paper_id"]] = {
+                    "count": c["count"],
+                    "source": c.get("source"),
+                    "as_of": c.get("as_of") or (r["ingested_at"] or "")[:10],
+                }
+    return {p: sorted(d.values(), key=lambda x: (x["scheme"], x["id"])) for p, d in links.items()}, cites
+
+
+def paper_links(store: Store, paper_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Every identifier of each paper, as written in its sources (case kept), with its link."""
+    return source_facts(store, paper_ids)[0]
+
+
+def paper_citations(store: Store, paper_ids: list[int]) -> dict[int, dict[str, Any] | None]:
+    """``{"count", "source", "as_of"}`` per paper where an ingested source carried a citation
+    count (OpenAlex ``cited_by_count``, Semantic Scholar ``citationCount``): the highest count
+    seen, with where and when it was read; None where no source said."""
+    return source_facts(store, paper_ids)[1]
+
+
+def h_index(counts: list[int]) -> int:
+    """The largest h such that h papers have at least h citations each."""
+    ranked = sorted(counts, reverse=True)
+    return sum(1 for i, c in enumerate(ranked, start=1) if c >= i)
+
+
+def person_links(store: Store, person_id: int) -> list[dict[str, Any]]:
+    """Identifiers of a person that resolve somewhere (ORCID)."""
+    return [
+        link("orcid", r["alias"].split(":", 1)[1] if r["alias"].lower().startswith("orcid:") else r["alias"])
+        for r in store.query("SELECT alias FROM person_aliases WHERE person_id = ? AND kind = 'orcid' ORDER BY alias", (person_id,))
+    ]
+
+
 def _paper_sources(store: Store, ids: list[int]) -> dict[int, list[dict[str, Any]]]:
     srcs: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
     for r in store.query_in(
@@ -68,6 +133,7 @@ def paper_dicts(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]
     ids = [r["id"] for r in rows]
     authors = paper_authors(store, ids)
     srcs = _paper_sources(store, ids)
+    links, cites = source_facts(store, ids)
     return [
         {
             "id": r["id"],
@@ -82,6 +148,8 @@ def paper_dicts(store: Store, rows: list[dict[str, Any]]) -> list[dict[str, Any]
             "authors_complete": bool(r["authors_complete"]),
             "profiles": sorted({s["profile_id"] for s in srcs[r["id"]]}),
             "sources": srcs[r["id"]],
+            "links": links[r["id"]],
+            "citations": cites[r["id"]],
         }
         for r in rows
     ]
@@ -151,25 +219,6 @@ def profiles(store: Store, q: str | None = None) -> list[dict[str, Any]]:
         or needle in ((p["owner"] or {}).get("name") or "").lower()
         or needle in p["source"].lower()
     ]
-
-
-def resolve_profile_id(store: Store, ref: str) -> str:
-    """A stored profile id from an id, a unique prefix of one, or a file name (prefix)."""
-    ref = ref.strip()
-    if not ref:
-        raise NotFoundError("empty profile reference")
-    exact = store.query("SELECT id FROM profiles WHERE id = ? OR source = ? OR source LIKE ?", (ref, ref, f"%/{ref}"))
-    if len(exact) == 1:
-        return str(exact[0]["id"])
-    rows = store.query("SELECT id FROM profiles WHERE id LIKE ? OR source LIKE ?", (f"{ref}%", f"%/{ref}%"))
-    if len(rows) == 1:
-        return str(rows[0]["id"])
-    if not rows:
-        close = _closest(ref, [r["id"] for r in store.query("SELECT id FROM profiles")]
-                         + [Path(r["source"]).name for r in store.query("SELECT source FROM profiles")])
-        hint = f"did you mean {' or '.join(repr(c) for c in close)}? " if close else ""
-        raise NotFoundError(f"no profile matches {ref!r} ({hint}use an id from `scholarlens profiles`)")
-    raise NotFoundError(f"{ref!r} matches {len(rows)} profiles; give more of the id")
 
 
 def profile(store: Store, ref: str) -> dict[str, Any]:
@@ -261,19 +310,11 @@ def resolve_person(store: Store, ref: str | int) -> int:
         hint = ""
         close = [p["name"] for p in people(store, limit=3, q=str(ref).strip())] if str(ref).strip() else []
         if not close:
-            close = _closest(str(ref), [r["name"] for r in store.query("SELECT name FROM people")])
+            close = closest(str(ref), [r["name"] for r in store.query("SELECT name FROM people")])
         if close:
             hint = f"did you mean {' or '.join(repr(c) for c in close)}? "
         raise NotFoundError(f"no person named {ref!r} ({hint}try `scholarlens people -q NAME`)")
     return int(max(found, key=lambda p: (p["papers"], -p["id"]))["id"])
-
-
-def _closest(ref: str, choices: list[str], n: int = 3) -> list[str]:
-    """Up to ``n`` choices that look like ``ref`` (typos, other word order), best first."""
-    from rapidfuzz import fuzz, process
-
-    found = process.extract(ref, list(dict.fromkeys(choices)), scorer=fuzz.WRatio, limit=n, score_cutoff=80)
-    return [c for c, _, _ in found]
 
 
 def person_names(store: Store, ids: list[int]) -> dict[int, str]:
@@ -315,10 +356,16 @@ __all__ = [
     "count",
     "find_people",
     "paper",
+    "h_index",
+    "source_facts",
+    "link",
     "paper_dicts",
+    "paper_citations",
+    "paper_links",
     "paper_text",
     "papers",
     "people",
+    "person_links",
     "person_names",
     "profile",
     "profiles",

@@ -14,23 +14,23 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from .catalog import find_people, paper_text
+from .catalog import paper_text
+from .conflicts import person_conflicts
 from .embeddings import Encoder, embed_cached
 from .errors import QueryError
 from .index import DenseIndex, LexicalIndex, check_query
 from .index.engine import engine_for
-from .models import ParsedPaper
+from .records import ParsedPaper, Progress
 from .scoring import Method, aggregate, get_method, paper_weights
 from .stores import Store
 
 log = logging.getLogger("scholarlens")
-Progress = Callable[[str, int, int], None]
 
 #: Evidence papers listed per person.
 EVIDENCE = 5
@@ -259,30 +259,22 @@ def _submission(paper: str | ParsedPaper) -> tuple[str, list[str]]:
     return check_query(paper), []
 
 
-def conflicts(store: Store, authors: Sequence[str]) -> dict[int, dict[str, Any]]:
-    """person id -> ``{"reason": "author"|"coauthor", "with": [names]}`` for ``authors``."""
+def conflicts(store: Store, authors: Sequence[str], policy: Any = None) -> dict[int, dict[str, Any]]:
+    """person id -> ``{"reason": "author"|"coauthor"|..., "with": [names], "strength", "explanation",
+    "evidence"}`` for ``authors``, judged by the conflict policy (:mod:`scholarlens.conflicts`:
+    window in years, author cap, institutions, declared conflicts); ``weak`` ones are marked
+    but not excluded."""
     out: dict[int, dict[str, Any]] = {}
-    author_ids: dict[int, str] = {}
-    for name in authors:
-        for p in find_people(store, name):
-            author_ids[p["id"]] = name
-            out[p["id"]] = {"reason": "author", "with": [name]}
-    if not author_ids:
-        return out
-    rows = store.query_in(
-        "SELECT DISTINCT a.person_id, b.person_id AS author FROM authorships a JOIN authorships b ON a.paper_id = b.paper_id "
-        "WHERE b.person_id IN ({marks}) AND a.person_id <> b.person_id",
-        list(author_ids),
-    )
-    for r in rows:
-        if r["person_id"] in author_ids:
-            continue
-        c = out.setdefault(r["person_id"], {"reason": "coauthor", "with": []})
-        name = author_ids[r["author"]]
-        if name not in c["with"]:
-            c["with"].append(name)
-    for c in out.values():
-        c["with"].sort()
+    for pid, found in person_conflicts(store, authors, policy).items():
+        top = found[0]
+        also = {a for c in found for a in [c.author, *c.evidence.get("also_with", [])]}
+        out[pid] = {
+            "reason": "author" if top.kind == "same-person" else top.kind,
+            "with": sorted(also),
+            "strength": top.strength,
+            "explanation": top.describe(),
+            "evidence": top.evidence,
+        }
     return out
 
 
@@ -300,15 +292,17 @@ def suggest_reviewers(
     """People ranked as reviewers of ``paper`` (text, or a parsed paper), conflicts marked.
 
     A candidate is in conflict as ``author`` (is one of ``authors``, or of the parsed paper's
-    authors when ``authors`` is None) or ``coauthor`` (shares a stored paper with one).
-    Conflicted candidates stay in the ranking, marked, unless ``exclude_conflicts``.
+    authors when ``authors`` is None), ``coauthor`` (shares a stored paper with one inside the
+    policy's window), ``institution`` or ``declared`` (see :func:`conflicts`). Conflicted
+    candidates stay in the ranking, marked, unless ``exclude_conflicts`` (hard ones only).
     """
     text, paper_authors = _submission(paper)
     _check_limit(limit)
     names = [a for a in (authors if authors is not None else paper_authors) if a and a.strip()]
     coi = conflicts(store, names)
     m = get_method(method)
-    out = _engine_results(store, text, m, encoder, limit, exclude=list(coi) if exclude_conflicts else (), progress=progress)
+    hard = [p for p, c in coi.items() if c.get("strength") == "hard"]
+    out = _engine_results(store, text, m, encoder, limit, exclude=hard if exclude_conflicts else (), progress=progress)
     for r in out:
         r["conflict"] = coi.get(r["person_id"])
     return out

@@ -16,20 +16,22 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
-from . import catalog
+from . import calibration, catalog
 from .affinity import affinity_scores
 from .embeddings import Encoder, get_encoder
 from .expertise import conflicts, find_experts, suggest_reviewers
 from .export import export
-from .identity import load_profile, whois
 from .index.engine import Engine, engine_for
 from .ingest import FileReport, IngestReport, Progress, ingest_paths
-from .models import ParsedPaper, ParsedProfile
+from .matching import OverlapIndex
 from .person import person_view
-from .scoring import Method
+from .profiles import drop_profile, load_profile
+from .records import ParsedPaper, ParsedProfile
+from .scoring import Method, get_method
 from .similar import VectorMemo, similar_to_papers, similar_to_person
 from .stores import Store, open_store
 from .topics import CorpusVectorizer
+from .whois import whois
 
 
 class KnowledgeBase:
@@ -42,6 +44,7 @@ class KnowledgeBase:
         self._encoder_lock = threading.Lock()
         self.vectors = VectorMemo()
         self.topic_vectorizer = CorpusVectorizer()
+        self.overlap = OverlapIndex()
 
     @property
     def encoder(self) -> Encoder:
@@ -85,12 +88,10 @@ class KnowledgeBase:
     def remove_profile(self, ref: str) -> dict[str, Any]:
         """Remove a profile in one transaction: its sources go, papers only it provided go,
         papers it shared are recomputed from their other sources, owners are re-resolved."""
-        from .streaming import replace_profile
-
         pid = catalog.resolve_profile_id(self.store, ref)
         before = self.count("papers")
         with self.store.transaction():
-            replace_profile(self.store, pid)
+            drop_profile(self.store, pid)
         return {"removed": pid, "papers_removed": before - self.count("papers"), "papers": self.count("papers")}
 
     # -- reading (catalog) ---------------------------------------------------------------
@@ -149,8 +150,11 @@ class KnowledgeBase:
         encoder: Encoder | None = None,
         progress: Progress | None = None,
     ) -> list[dict[str, Any]]:
-        """People ranked by expertise in ``text`` (a topic or an abstract), with evidence."""
-        return find_experts(self.store, text, limit, encoder=self._enc(encoder), method=method, progress=progress)
+        """People ranked by expertise in ``text`` (a topic or an abstract), with evidence; each
+        with ``probability`` (calibrated P(expertise ≥ 3)) and ``strength`` (see :meth:`match`)."""
+        rows = find_experts(self.store, text, limit, encoder=self._enc(encoder), method=method, progress=progress)
+        calibration.annotate(rows, get_method(method))
+        return rows
 
     def reviewers(
         self,
@@ -164,7 +168,7 @@ class KnowledgeBase:
         progress: Progress | None = None,
     ) -> list[dict[str, Any]]:
         """People ranked as reviewers of ``paper`` (text or parsed), conflicts marked."""
-        return suggest_reviewers(
+        rows = suggest_reviewers(
             self.store,
             paper,
             authors,
@@ -174,6 +178,15 @@ class KnowledgeBase:
             exclude_conflicts=exclude_conflicts,
             progress=progress,
         )
+        calibration.annotate(rows, get_method(method))
+        return rows
+
+    @staticmethod
+    def match(rows: list[dict[str, Any]], method: str | Method | None = None) -> dict[str, Any]:
+        """What a ranked list means as a whole: ``{"calibrated", "no_match", "message"}`` —
+        ``message`` says "No one here has worked on this" when even the best score is below
+        what 95 % of real experts reach (:mod:`scholarlens.calibration`)."""
+        return calibration.annotate(rows, get_method(method))
 
     def conflicts(self, authors: Sequence[str]) -> dict[int, dict[str, Any]]:
         """person id -> ``{"reason", "with"}``: the authors themselves and their co-authors."""
@@ -206,7 +219,12 @@ class KnowledgeBase:
         """Who wrote the papers of ``profile`` (a file, a stored profile id, or parsed)."""
         # with the default model, it is loaded only if the similarity fallback needs it
         enc = encoder or (self.encoder if self._encoder_name else self._encoder)
-        return whois(self, profile, format=format, limit=limit, encoder=enc)
+        out = whois(self.store, profile, encoder=enc, format=format, limit=limit, overlap=self.overlap, memo=self.vectors)
+        evidence = [e for c in out["candidates"] for e in c.get("evidence") or [] if e.get("paper_ids")]
+        links = catalog.paper_links(self.store, sorted({e["paper_ids"][0] for e in evidence}))
+        for e in evidence:
+            e["links"] = links.get(e["paper_ids"][0], [])
+        return out
 
     def person(self, ref: str | int, *, similar: int = 8, encoder: Encoder | None = None) -> dict[str, Any]:
         """A person's page: papers by year, topics over time, co-authors, similar people."""
@@ -230,7 +248,7 @@ class KnowledgeBase:
         if isinstance(ref_or_profile, ParsedProfile | Path) or (
             isinstance(ref_or_profile, str) and Path(ref_or_profile).is_file()
         ):
-            parsed, own = load_profile(self, ref_or_profile)  # type: ignore[arg-type]
+            parsed, own = load_profile(self.store, ref_or_profile)  # type: ignore[arg-type]
             return similar_to_papers(
                 self.store, parsed.papers, encoder=enc, memo=self.vectors, limit=limit, exclude_profiles=own
             )

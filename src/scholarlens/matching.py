@@ -1,36 +1,36 @@
 """Matching a profile's papers to stored papers, with the evidence of how they matched.
 
-Used by owner identification (:mod:`scholarlens.identity`) and by owner resolution in the
-store (:mod:`scholarlens.profiles`). A profile paper matches a stored paper through, in
+Used by ``whois`` (:mod:`scholarlens.whois`) and by owner resolution in the store
+(:mod:`scholarlens.owners`, :mod:`scholarlens.profiles`). A profile paper matches a stored paper through, in
 order of strength:
 
-``identifier``  a shared arXiv / DOI / Semantic Scholar id;
-``title``       the same normalised title (short titles must agree on abstract or year);
-``exact``       the same abstract fingerprint (white space, case, accents, markup, an
-                ``Abstract:`` label ignored);
-``near-duplicate`` the same abstract allowing a truncated tail or small edits
-                (:func:`~scholarlens.text.same_abstract`);
+``identifier``, ``title``, ``exact``, ``near-duplicate``
+                the rule of deduplication, :func:`scholarlens.papers.same_work` (a shared
+                identifier; the same normalised title; the same abstract, exactly or with a
+                truncated tail or small edits);
 ``overlap``     most word 4-grams of the shorter abstract occur in the other: survives a
                 missing or extra leading sentence, truncation at either end, re-wrapping and
                 the odd garbled word.
 
 Sources of *excluded* profiles never count (whois of an ingested file must not find itself).
+The overlap index is an object its owner keeps (the knowledge base holds one and passes it
+in); without one, a call builds its own.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-import weakref
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from .models import ParsedPaper
 from .names import names_compatible, person_key
-from .papers import MIN_TITLE_KEY, keys_of
+from .papers import candidate_sources, papers_with_identifiers, record_keys, same_work
+from .people import lookup
+from .records import ParsedPaper
 from .stores import Store
-from .text import clean_text, fold, same_abstract, strip_abstract_prefix
+from .text import clean_text, fold, strip_abstract_prefix
 
 #: Words per shingle for overlap matching.
 SHINGLE_WORDS = 4
@@ -79,8 +79,10 @@ def shingles(text: str | None) -> set[int]:
     return {hash(" ".join(words[i : i + SHINGLE_WORDS])) for i in range(max(0, len(words) - SHINGLE_WORDS + 1))}
 
 
-class _OverlapIndex:
-    """In-memory inverted index of stored abstracts' shingles, grown incrementally."""
+class OverlapIndex:
+    """In-memory inverted index of stored abstracts' shingles, grown incrementally.
+
+    One index serves one store; :meth:`refresh` adds the sources stored since the last call."""
 
     def __init__(self) -> None:
         self.last_id = 0
@@ -89,7 +91,12 @@ class _OverlapIndex:
         self.profile_of: dict[int, str] = {}
         self.lock = threading.Lock()
 
-    def refresh(self, store: Store) -> None:
+    def refresh(self, store: Store) -> OverlapIndex:
+        with self.lock:
+            self._add(store)
+        return self
+
+    def _add(self, store: Store) -> None:
         rows = store.query(
             "SELECT id, profile_id, record FROM paper_sources WHERE id > ? AND abstract_fp IS NOT NULL ORDER BY id",
             (self.last_id,),
@@ -122,66 +129,43 @@ class _OverlapIndex:
         return out
 
 
-_indexes: weakref.WeakKeyDictionary[Store, _OverlapIndex] = weakref.WeakKeyDictionary()
+def _visible(store: Store, paper_id: int, exclude: set[str]) -> bool:
+    if not exclude:
+        return True
+    marks = ",".join("?" * len(exclude))
+    return bool(
+        store.scalar(
+            f"SELECT COUNT(*) FROM paper_sources WHERE paper_id = ? AND profile_id NOT IN ({marks})",
+            (paper_id, *sorted(exclude)),
+        )
+    )
 
 
-def overlap_index(store: Store) -> _OverlapIndex:
-    idx = _indexes.get(store)
-    if idx is None:
-        idx = _indexes[store] = _OverlapIndex()
-    with idx.lock:
-        idx.refresh(store)
-    return idx
-
-
-def match_paper(store: Store, paper: ParsedPaper, exclude: set[str] = frozenset(), *, fuzzy: bool = True) -> tuple[set[int], str | None]:  # type: ignore[assignment]
+def match_paper(
+    store: Store,
+    paper: ParsedPaper,
+    exclude: set[str] = frozenset(),  # type: ignore[assignment]
+    *,
+    fuzzy: bool = True,
+    overlap: OverlapIndex | None = None,
+) -> tuple[set[int], str | None]:
     """Stored papers that are the same work as ``paper`` (ignoring excluded profiles' sources)."""
-    keys = keys_of(paper)
+    keys = record_keys(paper)
     found: dict[int, str] = {}
 
     def note(pid: int, how: str) -> None:
         if pid not in found or STRENGTH.index(how) < STRENGTH.index(found[pid]):
             found[pid] = how
 
-    def visible(pid: int) -> bool:
-        if not exclude:
-            return True
-        marks = ",".join("?" * len(exclude))
-        return bool(
-            store.scalar(
-                f"SELECT COUNT(*) FROM paper_sources WHERE paper_id = ? AND profile_id NOT IN ({marks})",
-                (pid, *sorted(exclude)),
-            )
-        )
-
-    for scheme, value in keys.identifiers.items():
-        for row in store.query("SELECT paper_id FROM identifiers WHERE scheme = ? AND value = ?", (scheme, value)):
-            if visible(row["paper_id"]):
-                note(row["paper_id"], "identifier")
-    if keys.title_key:
-        for row in store.query(
-            "SELECT paper_id, profile_id, abstract_fp, record FROM paper_sources WHERE title_key = ?", (keys.title_key,)
-        ):
-            if row["profile_id"] in exclude:
-                continue
-            if len(keys.title_key) >= MIN_TITLE_KEY:
-                note(row["paper_id"], "title")
-            elif keys.abstract_fp and row["abstract_fp"] and same_abstract(keys.abstract_fp, row["abstract_fp"]):
-                note(row["paper_id"], "title")
-            elif keys.year is not None and keys.year == json.loads(row["record"]).get("year"):
-                note(row["paper_id"], "title")
-    if keys.abstract_head and keys.abstract_fp:
-        for row in store.query(
-            "SELECT paper_id, profile_id, abstract_fp FROM paper_sources WHERE abstract_head = ?", (keys.abstract_head,)
-        ):
-            if row["profile_id"] in exclude or not row["abstract_fp"]:
-                continue
-            if row["abstract_fp"] == keys.abstract_fp:
-                note(row["paper_id"], "exact")
-            elif same_abstract(keys.abstract_fp, row["abstract_fp"]):
-                note(row["paper_id"], "near-duplicate")
+    for pid in papers_with_identifiers(store, keys.identifiers):
+        if _visible(store, pid, exclude):
+            note(pid, "identifier")
+    for row in candidate_sources(store, keys):
+        if row["profile_id"] not in exclude and (how := same_work(keys, row["keys"])):
+            note(row["paper_id"], how)
     if not found and fuzzy and paper.abstract:
-        sids = overlap_index(store).search(shingles(paper.abstract), set(exclude))
+        index = (overlap or OverlapIndex()).refresh(store)
+        sids = index.search(shingles(paper.abstract), set(exclude))
         if sids:
             marks = ",".join("?" * len(sids))
             for row in store.query(f"SELECT DISTINCT paper_id FROM paper_sources WHERE id IN ({marks})", tuple(sids)):
@@ -198,7 +182,10 @@ def paper_authors(store: Store, paper_id: int, exclude: set[str] = frozenset()) 
     With ``exclude``, only people whose name appears on a non-excluded source's author list
     count, so a profile never vouches for itself.
     """
-    rows = store.query("SELECT person_id, position, name FROM authorships WHERE paper_id = ? ORDER BY position", (paper_id,))
+    rows = store.query(  # author lists only: owners linked from profiles must not vouch for themselves
+        "SELECT person_id, position, name FROM authorships WHERE paper_id = ? AND provenance = 'author list' ORDER BY position",
+        (paper_id,),
+    )
     meta = store.one("SELECT n_authors, authors_complete FROM papers WHERE id = ?", (paper_id,))
     n = int(meta["n_authors"]) if meta else len(rows)
     complete = bool(meta["authors_complete"]) if meta else True
@@ -226,23 +213,29 @@ def paper_authors(store: Store, paper_id: int, exclude: set[str] = frozenset()) 
 def listed_people(store: Store, paper: ParsedPaper) -> dict[int, int]:
     """People of the knowledge base named on a profile paper's own author list."""
     out: dict[int, int] = {}
+    found = lookup(store, [person_key(a.name) for a in paper.authors])
     for pos, a in enumerate(paper.authors):
-        key = person_key(a.name)
-        row = store.one("SELECT id FROM people WHERE key = ? ORDER BY id LIMIT 1", (key,)) or store.one(
-            "SELECT person_id AS id FROM person_aliases WHERE key = ? ORDER BY person_id LIMIT 1", (key,)
-        )
-        if row:
-            out.setdefault(int(row["id"]), pos)
+        person = found.get(person_key(a.name))
+        if person is not None:
+            out.setdefault(person, pos)
     return out
 
 
-def evidence_for(store: Store, papers: list[ParsedPaper], exclude: set[str] = frozenset(), *, use_own_lists: bool = True) -> list[PaperEvidence]:  # type: ignore[assignment]
+def evidence_for(
+    store: Store,
+    papers: list[ParsedPaper],
+    exclude: set[str] = frozenset(),  # type: ignore[assignment]
+    *,
+    use_own_lists: bool = True,
+    overlap: OverlapIndex | None = None,
+) -> list[PaperEvidence]:
     """Match each profile paper and collect the people on the matched papers."""
+    overlap = overlap or OverlapIndex()
     out = []
     for i, paper in enumerate(papers):
         head = clean_text(paper.abstract)[:160] if paper.abstract else None
         ev = PaperEvidence(ordinal=i, title=paper.title, abstract_head=head)
-        ids, how = match_paper(store, paper, exclude)
+        ids, how = match_paper(store, paper, exclude, overlap=overlap)
         ev.paper_ids, ev.match = sorted(ids), how
         for pid in ev.paper_ids:
             people, n, complete = paper_authors(store, pid, exclude)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nameparser import HumanName
+from nameparser.config import CONSTANTS
 
 from .text import clean_text, fold
 
@@ -21,6 +22,15 @@ _ORG_WORDS = re.compile(
     r"university|laboratory|lab|inc|corp|corporation|ltd|llc|group|committee|project|"
     r"foundation|association|society|research)\b",
     re.IGNORECASE,
+)
+_LATIN = re.compile(r"[\x00-\u024f]*")  # nameparser treats other scripts its own way
+_SIMPLE_TOKEN = re.compile(r"^[^\W\d_][^\W\d_'.\-]*(?:[.'\-][^\W\d_]*)*\.?$")
+_NAME_WORDS = (
+    {t.lower() for t in CONSTANTS.titles}
+    | {t.lower() for t in CONSTANTS.suffix_acronyms}
+    | {t.lower() for t in CONSTANTS.suffix_not_acronyms}
+    | {t.lower() for t in CONSTANTS.prefixes}
+    | {t.lower() for t in CONSTANTS.conjunctions}
 )
 
 
@@ -58,8 +68,23 @@ def person_key(display: str) -> str:
     return fold(display)
 
 
+def _name_word(token: str) -> bool:
+    """Whether nameparser may read a token as a title, suffix, particle or conjunction
+    (it compares them lower-cased, with and without their periods: ``Ph.D.`` is ``phd``)."""
+    low = token.lower()
+    return low in _NAME_WORDS or low.strip(".") in _NAME_WORDS or low.replace(".", "") in _NAME_WORDS
+
+
+@lru_cache(maxsize=200_000)
 def family_key(display: str) -> str:
-    """Blocking key: the folded family name."""
+    """Blocking key: the folded family name.
+
+    Plain ``First [Middle] Last`` names (Latin script, no titles, particles or suffixes)
+    skip nameparser: their family name is the last word. The property tests pin this to
+    ``fold(parse_name(display).family)``."""
+    tokens = display.split()
+    if 1 <= len(tokens) <= 4 and _LATIN.fullmatch(display) and all(_SIMPLE_TOKEN.match(t) and not _name_word(t) for t in tokens):
+        return fold(tokens[-1])
     return fold(parse_name(display).family)
 
 
@@ -76,7 +101,7 @@ def _nicknamer():  # type: ignore[no-untyped-def]
 
 
 @lru_cache(maxsize=65536)
-def _given_compatible(a: str, b: str) -> bool:
+def given_compatible(a: str, b: str) -> bool:
     a, b = fold(a).replace(" ", ""), fold(b).replace(" ", "")
     if not a or not b:
         return True
@@ -103,10 +128,10 @@ def names_compatible(a: str, b: str) -> bool:
         return False  # a surname alone is never enough
     if fold(" ".join(na.given)).replace(" ", "") == fold(" ".join(nb.given)).replace(" ", ""):
         return True  # "Jong-Wook" = "Jong Wook"
-    if not _given_compatible(na.given[0], nb.given[0]):
+    if not given_compatible(na.given[0], nb.given[0]):
         return False
     for x, y in zip(na.given[1:], nb.given[1:], strict=False):
-        if not _given_compatible(x, y):
+        if not given_compatible(x, y):
             return False
     return True
 

@@ -24,10 +24,69 @@ SETTINGS: tuple[Setting, ...] = (
         "model",
         "SCHOLARLENS_MODEL",
         "minilm",
-        "Embedding model: 'minilm' (bundled all-MiniLM-L6-v2), 'hashing' (fast fake for tests), "
+        "Embedding model: 'minilm' (bundled all-MiniLM-L6-v2 on torch), 'minilm-onnx' / 'minilm-int8' "
+        "(the same on ONNX Runtime, fp32 / int8; no torch), optionally with a token budget "
+        "('minilm-int8:192', head+tail 'minilm-int8:256/64'), 'hashing' (fast fake for tests), "
         "or a path to a local sentence-transformers model directory.",
     ),
+    Setting(
+        "cache_dir",
+        "SCHOLARLENS_CACHE_DIR",
+        None,
+        "Where the ONNX export of the bundled model is cached (default: the user cache dir).",
+    ),
     Setting("token", "SCHOLARLENS_TOKEN", None, "Web server: a bearer token that enables writes (ingest, delete)."),
+    # Conflict-of-interest policy (scholarlens.conflicts), overridable per run.
+    Setting("conflict_years", "SCHOLARLENS_CONFLICT_YEARS", "5", "Conflicts: co-authorship counts when the paper is at most this many years old."),
+    Setting(
+        "conflict_max_authors",
+        "SCHOLARLENS_CONFLICT_MAX_AUTHORS",
+        "25",
+        "Conflicts: papers with more authors than this make a co-authorship conflict 'weak' (see large_papers).",
+    ),
+    Setting(
+        "conflict_large_papers",
+        "SCHOLARLENS_CONFLICT_LARGE_PAPERS",
+        "weak",
+        "Conflicts: co-authorship on papers above the author cap is 'weak' (listed, not enforced), 'hard', or 'ignore'.",
+    ),
+    Setting(
+        "conflict_unknown_year",
+        "SCHOLARLENS_CONFLICT_UNKNOWN_YEAR",
+        "hard",
+        "Conflicts: a co-authored paper without a year counts as 'hard' (inside the window), 'weak', or 'ignore'.",
+    ),
+    Setting("conflicts_file", "SCHOLARLENS_CONFLICTS_FILE", None, "Conflicts: a declared-conflicts CSV (reviewer, author or domain, reason) read on every run."),
+    # -- web server: per-request limits (answers beyond them are problem+json naming the variable)
+    Setting("web_max_upload_mb", "SCHOLARLENS_WEB_MAX_UPLOAD_MB", "32", "Web server: largest request body (upload or pasted profile), in MiB; larger → 413."),
+    Setting("web_max_records", "SCHOLARLENS_WEB_MAX_RECORDS", "5000", "Web server: most records (papers) one whois request may carry; more → 413."),
+    Setting("web_time_budget", "SCHOLARLENS_WEB_TIME_BUDGET", "30", "Web server: seconds one query may take (waiting for a slot included); longer → 503."),
+    Setting("web_workers", "SCHOLARLENS_WEB_WORKERS", None, "Web server: queries computed at once (default: the number of CPUs, at least 2); others wait."),
+    # -- input limits (formats/_io.py, formats/_lines.py): a file over one fails with a ParseError naming it
+    Setting(
+        "max_record_bytes",
+        "SCHOLARLENS_MAX_RECORD_BYTES",
+        str(16 * 1024 * 1024),
+        "Largest single record accepted, in bytes: one JSON line, one JSON document's first record, one BibTeX entry.",
+    ),
+    Setting(
+        "max_file_bytes",
+        "SCHOLARLENS_MAX_FILE_BYTES",
+        str(1024 * 1024 * 1024),
+        "Largest file parsed whole (not streamed), in bytes after decompression.",
+    ),
+    Setting(
+        "max_decompressed_bytes",
+        "SCHOLARLENS_MAX_DECOMPRESSED_BYTES",
+        str(64 * 1024 * 1024 * 1024),
+        "Largest decompressed size of a streamed .gz dump, in bytes (gzip-bomb guard).",
+    ),
+    Setting(
+        "max_gzip_ratio",
+        "SCHOLARLENS_MAX_GZIP_RATIO",
+        "200",
+        "Largest decompressed/compressed size ratio of a .gz file once past 64 MiB (gzip-bomb guard).",
+    ),
 )
 
 

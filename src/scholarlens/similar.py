@@ -20,7 +20,7 @@ from .embeddings import Encoder, embed_cached
 from .index.engine import engine_for
 from .index.similarity import person_rows
 from .index.similarity import similar as similar_people
-from .models import ParsedPaper
+from .records import ParsedPaper
 from .stores import Store
 from .text import content_hash
 

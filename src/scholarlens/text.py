@@ -13,7 +13,9 @@ import ftfy
 from anyascii import anyascii
 
 _WS = re.compile(r"\s+")
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_NOT_ALNUM_ASCII = [chr(i) for i in range(128) if not ("0" <= chr(i) <= "9" or "a" <= chr(i) <= "z")]
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+_TO_SPACE = str.maketrans({c: " " for c in _NOT_ALNUM_ASCII})
 _ABSTRACT_PREFIX = re.compile(r"^\s*(?:abstract|summary)\s*[:.\-—]\s*", re.IGNORECASE)
 _LATEX_CMD = re.compile(r"\\[a-zA-Z]+\*?|[{}$]")
 
@@ -42,10 +44,24 @@ def clean_text(text: str | None) -> str:
     return text
 
 
+def transliterate(text: str) -> str:
+    """``anyascii(NFC(text))``, transliterating only the non-ASCII runs (anyascii maps each
+    character on its own, so the result is the same, and most text is ASCII)."""
+    if text.isascii():
+        return text
+    return _NON_ASCII.sub(_translit_run, unicodedata.normalize("NFC", text))
+
+
+def _translit_run(m: re.Match[str]) -> str:
+    return anyascii(m.group())
+
+
 def fold(text: str) -> str:
-    """Lower-case ASCII letters and digits separated by single spaces (accents dropped)."""
-    ascii_text = anyascii(unicodedata.normalize("NFC", text)).lower()
-    return _NON_ALNUM.sub(" ", ascii_text).strip()
+    """Lower-case ASCII letters and digits separated by single spaces (accents dropped).
+
+    ASCII text skips the transliteration; the property tests pin this to the plain
+    ``anyascii`` + regex definition."""
+    return " ".join(transliterate(text).lower().translate(_TO_SPACE).split())
 
 
 def strip_abstract_prefix(text: str) -> str:
@@ -109,3 +125,12 @@ def content_hash(*parts: str | None) -> str:
         h.update((part or "").encode("utf-8"))
         h.update(b"\x1f")
     return h.hexdigest()
+
+
+def closest(ref: str, choices: list[str], n: int = 3) -> list[str]:
+    """Up to ``n`` of ``choices`` that look like ``ref`` (typos, other word order), best first:
+    the suggestions of a "did you mean"."""
+    from rapidfuzz import fuzz, process
+
+    found = process.extract(ref, list(dict.fromkeys(choices)), scorer=fuzz.WRatio, limit=n, score_cutoff=80)
+    return [c for c, _, _ in found]

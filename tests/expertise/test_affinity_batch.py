@@ -7,9 +7,9 @@ import logging
 import pytest
 from typer.testing import CliRunner
 
+from scholarlens.affinity import affinity_scores
 from scholarlens.cli import app
 from scholarlens.errors import InputError, ParseError
-from scholarlens.affinity import affinity_scores
 
 from .conftest import paper, write_archive
 

@@ -16,7 +16,7 @@ def test_experts_prints_a_table_with_evidence(seeded_kb):
         seeded_kb.store.path, "experts", "learned optimizers", "--limit", "3", "--model", "hashing"
     )
     assert res.exit_code == 0, res.output
-    assert "score" in res.output and "Method hybrid-top5" in res.output
+    assert "score" in res.output and "Method top3" in res.output
 
 
 def test_experts_json_follows_the_api(seeded_kb):

@@ -3,12 +3,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from scholarlens.scoring import Method, aggregate, get_method, paper_weights
+from scholarlens import find_experts
 from scholarlens.embeddings import HashingEncoder
 from scholarlens.errors import QueryError
-from scholarlens import find_experts
+from scholarlens.scoring import Method, aggregate, get_method, paper_weights
 
-CONTRACT = {"person_id", "name", "score", "rank", "evidence", "explanation"}
+CONTRACT = {"person_id", "name", "score", "rank", "evidence", "explanation", "probability", "strength"}
 
 
 def test_experts_follow_the_api_contract_best_first(seeded_kb, encoder):
@@ -23,7 +23,7 @@ def test_experts_follow_the_api_contract_best_first(seeded_kb, encoder):
         assert r["evidence"] and all(
             set(e) == {"paper_id", "title", "year", "similarity", "weight"} for e in r["evidence"]
         )
-        assert "hybrid-top5" in r["explanation"]
+        assert "top3" in r["explanation"]
         order = [(-e["weight"], -e["similarity"]) for e in r["evidence"]]
         assert order == sorted(order)
 

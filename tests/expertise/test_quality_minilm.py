@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from scholarlens.embeddings import SentenceTransformerEncoder
 from scholarlens import find_experts, suggest_reviewers
+from scholarlens.embeddings import SentenceTransformerEncoder
 
 pytestmark = pytest.mark.slow
 
@@ -29,9 +29,14 @@ def seeded_kb(seeded_db: Path, tmp_path_factory: pytest.TempPathFactory):
         yield kb
 
 
-def test_learned_optimizer_query_ranks_the_velo_authors_first(seeded_kb, minilm):
+@pytest.mark.parametrize("method", [None, "top3"])
+def test_learned_optimizer_query_ranks_the_velo_authors_first(seeded_kb, minilm, method):
     rows = find_experts(
-        seeded_kb, "learned optimizers meta-trained with evolution strategies", 5, encoder=minilm
+        seeded_kb,
+        "learned optimizers meta-trained with evolution strategies",
+        5,
+        encoder=minilm,
+        method=method,
     )
     top2 = {r["name"] for r in rows[:2]}
     assert top2 == {"Luke Metz", "Jascha Sohl-Dickstein"}
@@ -39,7 +44,8 @@ def test_learned_optimizer_query_ranks_the_velo_authors_first(seeded_kb, minilm)
     assert any("Optimizer" in (t or "") or "Evolution" in (t or "") for t in titles)
 
 
-def test_system_card_alone_does_not_make_an_expert(seeded_kb, minilm):
+@pytest.mark.parametrize("method", [None, "top3"])
+def test_system_card_alone_does_not_make_an_expert(seeded_kb, minilm, method):
     """Someone whose only paper is a 400-author system card ranks below the authors of a
     3-author paper on the same topic."""
     rows = find_experts(
@@ -47,6 +53,7 @@ def test_system_card_alone_does_not_make_an_expert(seeded_kb, minilm):
         "an omni model that takes text, audio, image and video input and generates speech",
         400,
         encoder=minilm,
+        method=method,
     )
     card_only = [
         r

@@ -31,8 +31,9 @@ def test_and_others_marks_the_author_list_incomplete(papers):
     assert papers["vaswani2017attention"].authors_complete is True
 
 
-def test_single_token_author_is_kept_whole(papers):
-    assert [a.name for a in papers["openai2023gpt4"].authors] == ["OpenAI"]
+def test_single_token_organisation_is_an_organisation_not_a_person(papers):
+    assert papers["openai2023gpt4"].authors == []
+    assert papers["openai2023gpt4"].organisations == ["OpenAI"]
 
 
 def test_month_macros_and_string_macros_resolve(papers):

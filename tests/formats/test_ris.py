@@ -20,7 +20,7 @@ def test_reads_bom_crlf_continuations_and_both_author_tags():
     assert a.extra["keywords"] == ["transformers", "attention"]
     assert [x.name for x in b.authors] == ["Jacob Devlin", "Ming-Wei Chang"]
     assert b.identifiers == {"doi": "10.18653/v1/n19-1423"} and b.venue == "Proceedings of NAACL-HLT"
-    assert [x.name for x in c.authors] == ["OpenAI"] and (c.year, c.month) == (2023, 3)
+    assert c.authors == [] and c.organisations == ["OpenAI"] and (c.year, c.month) == (2023, 3)
 
 
 def test_record_without_er_names_its_line():

@@ -22,7 +22,7 @@ def test_dataset_papers_shape():
     text, _ = read_file(sample("s2_dataset_papers.jsonl"))
     assert detect(text, "papers.jsonl").name == "s2-paper"
     a, b = parse_file(sample("s2_dataset_papers.jsonl")).papers
-    assert a.identifiers == {"arxiv": "1706.03762", "s2corpus": "13756489"}
+    assert a.identifiers == {"arxiv": "1706.03762", "s2corpus": "13756489", "mag": "2963403868"}
     assert a.extra["fields_of_study"] == ["Computer Science"]
     assert (b.year, b.month, b.day) == (2001, 2, 3) and b.identifiers["doi"] == "10.1000/s2data"
 

@@ -49,7 +49,8 @@ def test_whois_table_and_stored_profile_id(tmp_path):
 
 
 def test_whois_of_a_missing_profile_fails_cleanly(tmp_path):
-    result = run(tmp_path / "kb.db", "whois", "nope-not-a-profile")
+    db = _corpus_db(tmp_path)
+    result = run(db, "whois", "nope-not-a-profile")
     assert result.exit_code == 1 and "no profile matches 'nope-not-a-profile'" in result.output
 
 

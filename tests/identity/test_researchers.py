@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from scholarlens import person_view, similar_people
 from scholarlens.embeddings import HashingEncoder
 from scholarlens.errors import NotFoundError
 from scholarlens.kb import KnowledgeBase
-from scholarlens import person_view, similar_people
 
 from .corpus import ABSTRACTS, record, write_abstracts, write_corpus
 

@@ -8,7 +8,7 @@ import pytest
 
 from scholarlens import whois
 from scholarlens.kb import KnowledgeBase
-from scholarlens.models import ParsedPaper, ParsedProfile
+from scholarlens.records import ParsedPaper, ParsedProfile
 
 from ..conftest import EXAMPLES
 from .corpus import ABSTRACTS, record, write_abstracts, write_corpus

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from scholarlens import streaming
 from scholarlens.formats import parse_file
 from scholarlens.ingest import ingest_paths, store_profile
 from scholarlens.kb import KnowledgeBase
@@ -69,24 +68,18 @@ def test_reingesting_the_same_dump_is_unchanged(tmp_path):
         assert dump(kb) == before
 
 
-def test_killed_run_resumes_without_duplicates_or_loss(tmp_path, monkeypatch):
+def test_killed_run_resumes_without_duplicates_or_loss(tmp_path):
     path = write(tmp_path / "dump.jsonl", snapshot_lines(50))
     store = SQLiteStore(tmp_path / "kb.db")
-    real = streaming._Ingest.write_batch
-    calls = {"n": 0}
 
-    def dying(self, items):
-        calls["n"] += 1
-        if calls["n"] == 4:
+    def dying(batch: int) -> None:
+        if batch == 4:
             raise KeyboardInterrupt  # the process is killed mid-batch
-        return real(self, items)
 
-    monkeypatch.setattr(streaming._Ingest, "write_batch", dying)
     with pytest.raises(KeyboardInterrupt):
-        ingest_paths(store, [path], batch_size=10)
+        ingest_paths(store, [path], batch_size=10, before_batch=dying)
     assert store.scalar("SELECT records FROM ingest_checkpoints") == 30
     assert store.scalar("SELECT COUNT(*) FROM paper_sources") == 30  # the batch in flight rolled back
-    monkeypatch.setattr(streaming._Ingest, "write_batch", real)
     report = ingest_paths(store, [path], batch_size=10, resume=True)
     assert report.files[0].status == "resumed" and report.files[0].records == 50
     fresh = SQLiteStore(tmp_path / "fresh.db")
@@ -147,13 +140,7 @@ def test_worker_processes_give_the_same_result(tmp_path):
     path = write(tmp_path / "dump.jsonl", snapshot_lines(45))
     inproc, pooled = SQLiteStore(tmp_path / "a.db"), SQLiteStore(tmp_path / "b.db")
     ingest_paths(inproc, [path], batch_size=8)
-    old = streaming.CHUNK_LINES
-    streaming.CHUNK_LINES = 5
-    try:
-        res = streaming.stream_file(pooled, path, __import__("scholarlens.formats", fromlist=["get_format"]).get_format("arxiv-snapshot"),
-                                    streaming.StreamOptions(batch_size=8, workers=1))  # fmt: skip
-    finally:
-        streaming.CHUNK_LINES = old
+    (res,) = ingest_paths(pooled, [path], batch_size=8, workers=1, chunk_lines=5).files
     assert res.records == 45
     assert counts(inproc) == counts(pooled)
 

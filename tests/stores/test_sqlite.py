@@ -6,6 +6,7 @@ import threading
 
 import pytest
 
+from scholarlens.errors import StoreError
 from scholarlens.stores import SQLiteStore
 from scholarlens.stores.migrations import MIGRATIONS
 
@@ -53,3 +54,40 @@ def test_concurrent_transactions_from_threads_stay_atomic(tmp_path, target):
         t.join()
     assert not errors
     assert store.scalar("SELECT COUNT(*) FROM people") == 80
+
+
+def test_a_database_in_a_missing_directory_is_a_one_line_store_error(tmp_path):
+    target = tmp_path / "no" / "such" / "kb.db"
+    with pytest.raises(StoreError) as err:
+        SQLiteStore(target)
+    assert "\n" not in str(err.value) and str(target.parent) in str(err.value) and "does not exist" in str(err.value)
+    assert not (tmp_path / "no").exists()  # nothing created on the way
+
+
+def test_a_read_only_database_is_a_one_line_store_error(tmp_path):
+    path = tmp_path / "kb.db"
+    SQLiteStore(path).close()
+    path.chmod(0o444)
+    try:
+        with pytest.raises(StoreError) as err:
+            SQLiteStore(path)
+    finally:
+        path.chmod(0o644)
+    assert "\n" not in str(err.value) and "read-only" in str(err.value) and str(path) in str(err.value)
+
+
+def test_bulk_load_restores_the_connection_settings(tmp_path):
+    store = SQLiteStore(tmp_path / "kb.db")
+    before = (store.scalar("PRAGMA cache_size"), store.scalar("PRAGMA wal_autocheckpoint"))
+    with store.bulk_load():
+        assert store.scalar("PRAGMA cache_size") != before[0]
+    assert (store.scalar("PRAGMA cache_size"), store.scalar("PRAGMA wal_autocheckpoint")) == before
+
+
+def test_next_id_never_reuses_the_id_of_a_deleted_row(tmp_path):
+    store = SQLiteStore(tmp_path / "kb.db")
+    with store.transaction():
+        for _ in range(3):
+            store.execute("INSERT INTO papers (n_authors) VALUES (0)")
+        store.execute("DELETE FROM papers WHERE id = 3")
+    assert store.next_id("papers") == 4

@@ -24,6 +24,14 @@ os.environ.setdefault("SCHOLARLENS_MODEL", "hashing")
 DATA = Path(__file__).parent / "data"
 HOSTILE = DATA / "hostile_profile.txt"
 TOKEN = "s3cret-test-token"
+#: The test client talks to the app as a browser on the loopback server would: ``testserver``
+#: (Starlette's default) is not an allowed host outside tests, so it is not used here either.
+BASE_URL = "http://127.0.0.1"
+
+
+def asgi_client(app: object) -> TestClient:
+    """A client of the real ASGI app (through httpx) with an allowed Host header."""
+    return TestClient(app, base_url=BASE_URL)  # type: ignore[arg-type]
 
 
 @pytest.fixture(autouse=True)
@@ -51,7 +59,7 @@ def web_db(web_seed_db: Path, tmp_path: Path) -> Path:
 
 def _client(db: Path, **kwargs: object) -> Iterator[TestClient]:
     app = create_app(db, **kwargs)  # type: ignore[arg-type]
-    with TestClient(app) as client:
+    with asgi_client(app) as client:
         yield client
 
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from scholarlens.web import create_app
 
 from ..conftest import SEEDS
-from .conftest import HOSTILE, TOKEN
+from .conftest import HOSTILE, TOKEN, asgi_client
 
 
 def _problem(r, status: int) -> dict:
@@ -159,7 +159,7 @@ def test_empty_paper_is_a_400_problem(client: TestClient) -> None:
 
 
 def test_oversized_bodies_are_refused_with_413(web_db: Path) -> None:
-    with TestClient(create_app(web_db, max_body=1000)) as small:
+    with asgi_client(create_app(web_db, max_body=1000)) as small:
         _problem(small.post("/api/whois", json={"text": "x" * 5000}), 413)
         # no Content-Length: counted while streamed
         chunks = (b"x" * 400 for _ in range(5))
@@ -224,8 +224,6 @@ def test_a_failed_file_is_reported_not_raised(writer: TestClient) -> None:
 
 
 def test_delete_profile_needs_write_permission_then_removes_it(tmp_path):
-    from fastapi.testclient import TestClient
-
     from scholarlens.kb import KnowledgeBase
     from scholarlens.web.app import create_app
 
@@ -233,10 +231,10 @@ def test_delete_profile_needs_write_permission_then_removes_it(tmp_path):
 
     kb = KnowledgeBase(tmp_path / "w.db")
     kb.ingest(SEEDS[:2])
-    with TestClient(create_app(kb, allow_writes=False)) as client:
+    with asgi_client(create_app(kb, allow_writes=False)) as client:
         refused = client.delete("/api/profiles/001")
         assert refused.status_code in (401, 403)
-    with TestClient(create_app(kb, allow_writes=True)) as client:
+    with asgi_client(create_app(kb, allow_writes=True)) as client:
         ok = client.delete("/api/profiles/001")
         assert ok.status_code == 200 and ok.json()["papers"] == 10
         assert client.get("/api/profiles/001").status_code == 404

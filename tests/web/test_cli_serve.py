@@ -64,7 +64,7 @@ def test_the_core_does_not_import_the_web_stack() -> None:
     import subprocess
 
     code = (
-        "import sys, scholarlens.kb, scholarlens.expertise, scholarlens.identity, scholarlens.similar, scholarlens.person, scholarlens.affinity, scholarlens.catalog, scholarlens.cli; "
+        "import sys, scholarlens.kb, scholarlens.expertise, scholarlens.whois, scholarlens.similar, scholarlens.person, scholarlens.affinity, scholarlens.catalog, scholarlens.cli; "
         "bad = [m for m in ('fastapi', 'starlette', 'jinja2', 'uvicorn') if m in sys.modules]; "
         "print(bad); sys.exit(1 if bad else 0)"
     )

@@ -156,7 +156,7 @@ def test_person_page_fits_a_phone_screen(browser, server) -> None:  # type: igno
     try:
         pg.goto("/people?q=Metz")
         pg.locator("#results a[href^='/people/']").first.click()
-        pg.locator("#topics-chart svg").wait_for()
+        pg.locator("#years-chart svg").wait_for()
         overflow = pg.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 1, f"page is {overflow}px wider than the phone"
         _shot(pg, "person-phone")

@@ -26,6 +26,7 @@ from typer.core import TyperOption
 
 from ..errors import NotFoundError, ScholarLensError
 from ..kb import KnowledgeBase
+from ..records import Progress as ProgressFn
 from ..settings import SETTINGS, Setting
 from ..settings import get as get_setting
 
@@ -133,7 +134,7 @@ def print_json(obj: Any) -> None:
 
 
 @contextmanager
-def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], None]]:
+def progress_bar(enabled: bool = True) -> Iterator[ProgressFn]:
     """A Rich progress bar (counts, rate, ETA) fed by the core's ``(stage, done, total)`` callback."""
     if not enabled or not err_console.is_terminal:
         yield lambda stage, done, total: None
@@ -150,7 +151,7 @@ def progress_bar(enabled: bool = True) -> Iterator[Callable[[str, int, int], Non
     ) as prog:
         tasks: dict[str, Any] = {}
 
-        def update(stage: str, done: int, total: int) -> None:
+        def update(stage: str, done: int, total: int | None) -> None:
             if stage not in tasks:
                 tasks[stage] = prog.add_task(stage, total=total, rate="")
             task = prog.tasks[tasks[stage]]

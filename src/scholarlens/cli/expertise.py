@@ -13,8 +13,9 @@ from rich.table import Table
 from ..affinity import affinity_scores
 from ..embeddings import get_encoder
 from ..errors import InputError, UnknownFormatError
-from ..models import ParsedPaper
-from ..scoring import METHODS, get_method
+from ..kb import KnowledgeBase
+from ..records import ParsedPaper
+from ..scoring import DEFAULT_METHOD, METHODS, get_method
 from ._common import (
     app,
     console,
@@ -28,7 +29,7 @@ from ._common import (
 )
 
 JSON_HELP = "Print JSON instead of a table."
-METHOD_HELP = f"Scoring method: {', '.join(METHODS)} (default hybrid-top5), with optional overrides like 'top5,k=3'."
+METHOD_HELP = f"Scoring method: {', '.join(METHODS)} (default {DEFAULT_METHOD}), with optional overrides like 'top5,k=3'."
 MODEL_HELP = setting("model").help
 
 
@@ -40,10 +41,14 @@ def _print_people(
             "[yellow]no one in the knowledge base has a paper with a title or abstract[/]"
         )
         return
+    note = KnowledgeBase.match(rows, method)
+    if note["message"]:
+        console.print(f"[bold yellow]{note['message']}[/]", highlight=False)
     table = Table(
         "#",
         "name",
         "score",
+        "match",
         "evidence",
         *(["conflict"] if with_conflicts else []),
     )
@@ -61,7 +66,9 @@ def _print_people(
         if with_conflicts:
             c = r.get("conflict")
             extra = [f"[red]{c['reason']}[/] ({', '.join(c['with'])})" if c else ""]
-        table.add_row(str(r["rank"]), r["name"], f"{r['score']:.3f}", evidence, *extra)
+        p = r.get("probability")
+        match = f"{r['strength']}\n[dim]P(expert) {p:.2f}[/]" if p is not None else "[dim]uncalibrated[/]"
+        table.add_row(str(r["rank"]), r["name"], f"{r['score']:.3f}", match, evidence, *extra)
     console.print(table)
     console.print(f"[dim]{get_method(method).describe()}[/]", highlight=False)
 

@@ -30,8 +30,10 @@ from . import (
     semantic_scholar,
 )
 from ._io import read_file
+from ._records import is_json_lines
 
-SniffFn = Callable[[str, str], float]
+SniffFn = Callable[[str, str], "float | tuple[float, str]"]
+"""``(text, source) → score`` (0–1), or ``(score, reason)`` saying what in the text decided it."""
 ParseFn = Callable[[str, str], ParsedProfile]
 StreamFn = Callable[[bytes, str, int], ParsedPaper | None]
 """``(raw line, source, line number) → paper`` (``None``: a record with nothing to keep)."""
@@ -155,16 +157,51 @@ def get_format(name: str) -> Format:
     raise UnknownFormatError(f"unknown format {name!r}; choose one of: {', '.join(format_names())}")
 
 
-def detect(text: str, source: str) -> Format:
-    """The registered format that claims ``text`` most strongly."""
-    scored = sorted(((f.sniff(text, source), i, f) for i, f in enumerate(FORMATS)), key=lambda t: (-t[0], t[1]))
-    best_score, _, best = scored[0]
+@dataclass(frozen=True)
+class Detection:
+    """Which format claims a text, how strongly, and why."""
+
+    format: Format
+    score: float
+    reason: str
+    runner_up: tuple[str, float] | None = None
+
+    def __str__(self) -> str:
+        other = f"; next best {self.runner_up[0]} ({self.runner_up[1]:.2f})" if self.runner_up else ""
+        return f"{self.format.name} ({self.score:.2f}): {self.reason}{other}"
+
+
+def _sniff(fmt: Format, text: str, source: str) -> tuple[float, str]:
+    got = fmt.sniff(text, source)
+    if isinstance(got, tuple):
+        return float(got[0]), got[1]
+    return float(got), fmt.description
+
+
+def explain(text: str, source: str) -> Detection:
+    """The registered format that claims ``text`` most strongly, with the reason it gave.
+
+    JSON formats judge the whole first record (never a fixed byte window); an empty file
+    is a :class:`ParseError` saying so, not an unknown format.
+    """
+    if not text.strip():
+        raise ParseError("the file is empty", source=source, expected="at least one record")
+    scored = sorted(
+        ((*_sniff(f, text, source), i, f) for i, f in enumerate(FORMATS)), key=lambda t: (-t[0], t[2])
+    )
+    best_score, reason, _, best = scored[0]
     if best_score < MIN_CONFIDENCE:
         raise UnknownFormatError(
             f"{source}: not a recognised format (tried {', '.join(format_names())}); "
             "pass --format NAME to force one"
         )
-    return best
+    runner = scored[1] if len(scored) > 1 and scored[1][0] > 0 else None
+    return Detection(best, best_score, reason, (runner[3].name, runner[0]) if runner else None)
+
+
+def detect(text: str, source: str) -> Format:
+    """The registered format that claims ``text`` most strongly (see :func:`explain` for why)."""
+    return explain(text, source).format
 
 
 @cache
@@ -176,13 +213,25 @@ def accepts_errors(fmt: Format) -> bool:
 def parse_text(text: str, source: str, format: str | None = None, errors: list[ParseError] | None = None) -> ParsedProfile:
     """Parse ``text``; with an ``errors`` list, bad records are appended there and skipped
     (formats that cannot skip records raise as usual)."""
-    fmt = get_format(format) if format else detect(text, source)
+    if format:
+        fmt, why = get_format(format), "forced with --format"
+    else:
+        found = explain(text, source)
+        fmt, why = found.format, f"detected: {found.reason}"
+    if not text.strip():
+        raise ParseError("the file is empty", source=source, format=fmt.name, expected="at least one record")
     if errors is not None and accepts_errors(fmt):
         profile = fmt.parse(text, source, errors=errors)  # type: ignore[call-arg]
     else:
         profile = fmt.parse(text, source)
     if not profile.papers:
-        raise ParseError("no papers found", source=source, format=fmt.name, expected="at least one paper record")
+        skipped = f"; {len(errors)} bad records skipped" if errors else ""
+        raise ParseError(
+            f"no papers found: no record has a title or an abstract ({why}{skipped})",
+            source=source,
+            format=fmt.name,
+            expected="at least one paper record",
+        )
     return profile
 
 
@@ -194,4 +243,17 @@ def parse_file(path: str | Path, format: str | None = None, errors: list[ParseEr
     return profile
 
 
-__all__ = ["FORMATS", "Format", "accepts_errors", "detect", "format_names", "get_format", "parse_file", "parse_text", "read_file"]
+__all__ = [
+    "FORMATS",
+    "Detection",
+    "Format",
+    "accepts_errors",
+    "detect",
+    "explain",
+    "format_names",
+    "get_format",
+    "is_json_lines",
+    "parse_file",
+    "parse_text",
+    "read_file",
+]

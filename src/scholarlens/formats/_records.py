@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache, lru_cache
 from typing import Any
 
 import orjson
 
 from ..errors import ParseError
 from ..models import ParsedAuthor, ParsedPaper, ParsedProfile
+from ..names import looks_like_organisation
 from ..text import clean_text
+from . import _io
 
 # ASCII text that ftfy changes beyond white space: control characters, HTML entities.
 _ASCII_SUSPECT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f&]")
@@ -74,8 +80,25 @@ MONTHS = {
 }  # fmt: skip
 
 
+#: Keys under which API responses wrap their list of records.
+LIST_KEYS = ("data", "results", "items", "notes", "recommendedPapers")
+#: Field names of a record: a dict keyed by these is one record, not a dict of records.
+_RECORD_FIELDS = {"title", "abstract", "content", "authors", "author", "id", "paperId", "type", "display_name"}
+_WRAPPED = re.compile(r'"(' + "|".join(LIST_KEYS) + r')"\s*:\s*\[')
+_FAIL = object()
+
+
+def _loads(text: str | bytes) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return _FAIL
+
+
 def json_line(raw: bytes | str, source: str, line: int, fmt: str) -> Any:
     """One JSON-lines record; a cut or invalid line raises :class:`ParseError` naming the line."""
+    if len(raw) > _io.limit("max_record_bytes"):
+        raise _io.over_limit("max_record_bytes", f"line of {len(raw):,} bytes", source, line)
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as exc:
@@ -84,67 +107,180 @@ def json_line(raw: bytes | str, source: str, line: int, fmt: str) -> Any:
         ) from None
 
 
+def wrapper_key(doc: Any) -> str | None:
+    """The key under which an API response wraps its records (``results``, ``data``...), if any."""
+    if isinstance(doc, dict):
+        for key in LIST_KEYS:
+            if isinstance(doc.get(key), list):
+                return key
+    return None
+
+
+def is_record_map(doc: Any) -> bool:
+    """A dict of records keyed by id (openreview-expertise's ``submissions.json``)."""
+    return (
+        isinstance(doc, dict)
+        and bool(doc)
+        and not (_RECORD_FIELDS & set(doc))
+        and all(isinstance(v, dict) and ("content" in v or "title" in v) for v in doc.values())
+    )
+
+
+def records_of(doc: Any) -> list[Any]:
+    """The records a JSON value holds: a list's items, a wrapper's list, a record map's values,
+    or the value itself. ``null`` items (a batch response's unknown ids) are dropped."""
+    if isinstance(doc, list):
+        items = doc
+    elif (key := wrapper_key(doc)) is not None:
+        items = doc[key]
+    elif is_record_map(doc):
+        items = list(doc.values())
+    else:
+        items = [doc]
+    return [d for d in items if d is not None]
+
+
+def _first_of_partial(text: str) -> Any:
+    """The first record of a document cut short (a file head): parse only that record."""
+    if text.startswith("["):
+        start = 1
+    else:
+        m = _WRAPPED.search(text)
+        if not m:
+            return _FAIL
+        start = m.end()
+    decoder = json.JSONDecoder()
+    n = len(text)
+    while start < n:
+        while start < n and text[start] in " \t\n\r,":
+            start += 1
+        if text.startswith("null", start):
+            start += 4
+            continue
+        try:
+            value, _ = decoder.raw_decode(text, start)
+        except (ValueError, RecursionError):
+            return _FAIL
+        return value
+    return _FAIL
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a JSON text is laid out, and its first record (for sniffers and the ingest)."""
+
+    kind: str
+    """``json-lines`` (one record per line), ``document`` (one JSON value), ``partial`` (a cut head)."""
+    first: Any
+    """The first record, or ``None``."""
+    how: str
+    """Where the first record came from, in words (``results[0] of a one-line document``)."""
+
+
+@lru_cache(maxsize=4)
+def layout(text: str) -> Layout | None:
+    """The layout of a JSON text and its whole first record; ``None`` when it is not JSON.
+
+    A first line that parses alone and is a record (not a wrapper of records) means JSON
+    lines when more lines follow; a one-line API response (``{"meta", "results": [...]}``) is a
+    document whatever its size. Nothing is read past the first record's end when the text is
+    a cut head of a document.
+    """
+    stripped = text.strip()
+    if not stripped or stripped[0] not in "[{":
+        return None
+    first_line, _, rest = stripped.partition("\n")
+    doc = _loads(first_line)
+    if doc is not _FAIL and rest.strip() and isinstance(doc, dict) and wrapper_key(doc) is None and not is_record_map(doc):
+        return Layout("json-lines", doc, "line 1 (JSON lines)")
+    if doc is _FAIL or rest.strip():
+        doc = _loads(stripped)
+    if doc is not _FAIL:
+        items = records_of(doc)
+        key = wrapper_key(doc)
+        where = f"{key}[0]" if key else "item 1" if isinstance(doc, list) else "the first value" if is_record_map(doc) else "the document"
+        lines = "one-line" if "\n" not in stripped else "multi-line"
+        return Layout("document", items[0] if items else None, f"{where} of a {lines} JSON document")
+    first = _first_of_partial(stripped)
+    if first is _FAIL:
+        return Layout("partial", None, "no complete first record")
+    return Layout("partial", first, "the first record of a JSON document head")
+
+
+def is_json_lines(head: str) -> bool:
+    """Whether a file's head is JSON lines (one record per line), so that it can stream.
+    A one-line API response that wraps its records is a document, never JSON lines."""
+    lay = layout(head)
+    if lay is None:
+        return False
+    if lay.kind == "json-lines":
+        return True
+    first_line = head.strip().partition("\n")[0]
+    doc = _loads(first_line)
+    return isinstance(doc, dict) and wrapper_key(doc) is None and not is_record_map(doc) and lay.kind == "document"
+
+
 def json_records(
     text: str,
     source: str,
     fmt: str,
     errors: list[ParseError] | None = None,
-    list_keys: tuple[str, ...] = ("data", "results", "items", "notes"),
+    list_keys: tuple[str, ...] = LIST_KEYS,
 ) -> Iterator[tuple[int, Any]]:
-    """``(line or record number, object)`` pairs from a JSON document, a list, a wrapped list or JSON lines.
+    """``(line or record number, object)`` pairs from a JSON document, a list, a wrapped list,
+    a map of records, or JSON lines (whose lines may themselves be wrapped pages).
 
     A bad JSON line raises :class:`ParseError`, or is appended to ``errors`` and skipped.
+    ``null`` records (unknown ids in a batch response) are skipped.
     """
     stripped = text.strip()
     if not stripped:
         raise ParseError("empty file", source=source, format=fmt, expected="JSON")
-    try:
+    lay = layout(text)
+    if lay is not None and lay.kind == "document":
         doc = orjson.loads(stripped)
-    except orjson.JSONDecodeError as exc:
-        if "\n" not in stripped or not stripped.startswith("{"):
-            raise ParseError(f"invalid JSON ({exc.msg})", source=source, format=fmt, line=exc.lineno, expected="a JSON document") from None
-        for lineno, line in enumerate(text.split("\n"), 1):
-            if not line.strip():
-                continue
-            try:
-                obj = json_line(line, source, lineno, fmt)
-            except ParseError as bad:
-                if errors is None:
-                    raise
-                errors.append(bad)
-                continue
-            yield lineno, obj
+        if isinstance(doc, dict) and wrapper_key(doc) not in (None, *list_keys):
+            yield 1, doc
+            return
+        yield from enumerate(records_of(doc), 1)
         return
-    if isinstance(doc, list):
-        yield from ((i, d) for i, d in enumerate(doc, 1))
-        return
-    if isinstance(doc, dict):
-        for key in list_keys:
-            if isinstance(doc.get(key), list):
-                yield from ((i, d) for i, d in enumerate(doc[key], 1))
-                return
-    yield 1, doc
+    if lay is None or lay.kind != "json-lines":
+        try:
+            orjson.loads(stripped)
+        except orjson.JSONDecodeError as exc:
+            raise ParseError(
+                f"invalid JSON ({exc.msg})", source=source, format=fmt, line=exc.lineno, expected="a JSON document or JSON lines"
+            ) from None
+    for lineno, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json_line(line, source, lineno, fmt)
+        except ParseError as bad:
+            if errors is None:
+                raise
+            errors.append(bad)
+            continue
+        for rec in records_of(obj):
+            yield lineno, rec
 
 
 def first_record(text: str) -> Any:
-    """The first JSON object of a document or of JSON lines (for sniffers); ``None`` if unreadable."""
-    stripped = text.lstrip()
-    if not stripped.startswith(("{", "[")):
+    """The whole first record of a document or of JSON lines (for sniffers); ``None`` if unreadable."""
+    lay = layout(text)
+    return lay.first if lay is not None else None
+
+
+def number(value: Any) -> int | None:
+    """A finite whole number from an int, float or digit string (``None`` otherwise, never an error)."""
+    if isinstance(value, bool) or value is None:
         return None
-    first_line = stripped.split("\n", 1)[0]
-    for candidate in (first_line, stripped):
-        try:
-            doc = orjson.loads(candidate)
-        except orjson.JSONDecodeError:
-            continue
-        if isinstance(doc, list):
-            return doc[0] if doc else None
-        if isinstance(doc, dict):
-            for key in ("data", "results", "items", "notes"):
-                if isinstance(doc.get(key), list) and doc[key]:
-                    return doc[key][0]
-        return doc
-    return None
+    if isinstance(value, float):
+        return int(value) if math.isfinite(value) and abs(value) < 1e15 else None
+    if isinstance(value, int):
+        return value if abs(value) < 10**15 else None
+    s = str(value).strip()
+    return int(s) if s.isdigit() and len(s) < 16 else None
 
 
 def parse_date(value: Any) -> tuple[int | None, int | None, int | None]:
@@ -154,15 +290,17 @@ def parse_date(value: Any) -> tuple[int | None, int | None, int | None]:
     if isinstance(value, bool):
         return None, None, None
     if isinstance(value, int | float):
-        v = int(value)
+        v = number(value)
+        if v is None:
+            return None, None, None
         if 1000 <= v <= 2999:
             return v, None, None
-        if v > 10**11:  # milliseconds since the epoch (OpenReview)
+        if 10**11 < v < 32503680000000:  # milliseconds since the epoch (OpenReview), before 3000
             when = datetime.fromtimestamp(v / 1000, tz=UTC)
             return when.year, when.month, when.day
         return None, None, None
     if isinstance(value, list):
-        nums: list[int | None] = [int(p) for p in value if isinstance(p, int | str) and str(p).strip().lstrip("-").isdigit()]
+        nums: list[int | None] = [number(p) for p in value if isinstance(p, int | float | str) and not isinstance(p, bool)]
         nums += [None] * (3 - len(nums))
         yy, mm, dd = nums[:3]
         return (
@@ -189,9 +327,98 @@ def month_number(value: Any) -> int | None:
         return None
     s = str(value).strip().lower().rstrip(".")
     if s.isdigit():
-        n = int(s)
+        n = int(s) if len(s) <= 2 else 0
         return n if 1 <= n <= 12 else None
     return MONTHS.get(s) or MONTHS.get(s[:3])
+
+
+_PERCENT = re.compile(r"(?<!\\)%")
+_ACC = r"(?:['\"`^~=.]|[uvHckbdrt](?=[\s{]))\s*(?:\{[A-Za-z]\}|[A-Za-z])"
+_SYM = r"(?:[lLoOij]|ss|ae|AE|oe|OE|aa|AA)"
+_ACCENT = re.compile(rf"\{{\\{_ACC}\}}|\{{\\{_SYM}\}}|\\{_ACC}|\\{_SYM}(?:\{{\}}|(?![A-Za-z]))")
+
+
+@cache
+def latex_decoder() -> Any:
+    from pylatexenc.latex2text import LatexNodes2Text, MacroTextSpec, get_default_latex_context_db
+
+    db = get_default_latex_context_db()
+    names = {"TeX": "TeX", "LaTeX": "LaTeX", "LaTeXe": "LaTeX2e", "BibTeX": "BibTeX", "XeTeX": "XeTeX", "LuaTeX": "LuaTeX",
+             "ConTeXt": "ConTeXt", "AmS": "AMS", "AmSTeX": "AMS-TeX", "slash": "/", "textbackslash": "\\",
+             "textasciicircum": "^", "textasciitilde": "~"}  # fmt: skip
+    macros = [MacroTextSpec(n, simplify_repl=r) for n, r in names.items()]
+    macros += [MacroTextSpec(n, simplify_repl="%s") for n in ("url", "mbox", "hbox", "textsc", "textnormal", "ensuremath")]
+    db.add_context_category("scholarlens-bibtex", macros=macros, prepend=True)
+    return LatexNodes2Text(latex_context=db, math_mode="verbatim", strict_latex_spaces=True)
+
+
+def latex_text(value: str) -> str:
+    """LaTeX markup to Unicode text (pylatexenc; math kept verbatim, ``%`` a percent sign, ``\\TeX``
+    → TeX); markup pylatexenc cannot read keeps its letters."""
+    if "\\" not in value and "{" not in value and "$" not in value:
+        return value
+    try:  # in a BibTeX value "%" is a percent sign, not a LaTeX comment
+        return str(latex_decoder().latex_to_text(_PERCENT.sub(r"\\%", value)))
+    except Exception:  # pylatexenc gives up on odd markup (or nests too deep): keep the letters
+        return re.sub(r"\\[A-Za-z]+\*?|[{}\\]", "", value)
+
+
+#: Longest value decoded by pylatexenc (~40 µs a token); longer ones get :func:`latex_light`.
+LATEX_FULL_LIMIT = 5_000
+_ESCAPED = re.compile(r"\\([%&#$_{}])")
+
+
+def latex_light(value: str) -> str:
+    """Linear-time LaTeX clean-up for long values: accents decoded, escaped specials
+    (``\\%``, ``\\&``...) unescaped, grouping braces dropped, math and other macros left."""
+    text = latex_accents(value).replace("\\{", "\x01").replace("\\}", "\x02")
+    text = _ESCAPED.sub(r"\1", text).replace("{", "").replace("}", "")
+    return text.replace("\x01", "{").replace("\x02", "}")
+
+
+def latex_value(value: str) -> str:
+    """A BibTeX value as text: pylatexenc for ordinary values, :func:`latex_light` for long ones."""
+    if "\\" not in value and "{" not in value and "$" not in value:
+        return value
+    return latex_text(value) if len(value) <= LATEX_FULL_LIMIT else latex_light(value)
+
+
+def latex_accents(value: str) -> str:
+    """Only the accent macros of a text decoded (``Gr\\"obner`` → Gröbner), math and other
+    markup left alone: cheap enough for every abstract of a dump."""
+    if "\\" not in value:
+        return value
+    return _ACCENT.sub(lambda m: latex_text(m.group(0)), value)
+
+
+_HTML = re.compile(r"<[A-Za-z/!][^<>]*>|&(?:[A-Za-z]{2,8}|#\d{1,7}|#x[0-9A-Fa-f]{1,6});")
+
+
+def html_text(value: Any) -> str | None:
+    """Text of a value that may hold HTML markup (OpenAlex and CSL titles: ``<i>``, ``<sub>``,
+    entities), read by a real HTML parser (selectolax/lexbor); plain text is returned as is."""
+    if value is None:
+        return None
+    s = value if isinstance(value, str) else str(value)
+    if _HTML.search(s) is None:
+        return s
+    from selectolax.lexbor import LexborHTMLParser
+
+    return str(LexborHTMLParser(s).text(deep=True, separator="") or "")
+
+
+def split_organisations(authors: list[ParsedAuthor]) -> tuple[list[ParsedAuthor], list[str]]:
+    """People and organisations (``OpenAI``, ``ATLAS Collaboration``) among an author list:
+    organisations are kept as the paper's organisations, never as people."""
+    people: list[ParsedAuthor] = []
+    orgs: list[str] = []
+    for a in authors:
+        if looks_like_organisation(a.name):
+            if a.name not in orgs:
+                orgs.append(a.name)
+        else:
+            people.append(a)
+    return people, orgs
 
 
 def orcid(value: Any) -> str | None:
@@ -233,6 +460,18 @@ def author(name: Any, given: Any = None, family: Any = None, orcid_value: Any = 
     )
 
 
+def refuse_wrapper(obj: Any, source: str, line: int, fmt: str) -> None:
+    """A streamed line that wraps many records (a whole API response saved on one line) is an
+    error, never a silent empty record: the file must be read as one document."""
+    key = wrapper_key(obj)
+    if key is not None or is_record_map(obj):
+        what = f"a '{key}' list" if key else "a map of records"
+        raise ParseError(
+            f"line {line} is a whole response ({what}), not one record",
+            source=source, format=fmt, line=line, expected="one record per line; read the file as one JSON document",
+        )  # fmt: skip
+
+
 def json_parsers(
     fmt: str, build: Callable[[Any, str, int], ParsedPaper | None]
 ) -> tuple[Callable[[bytes | str, str, int], ParsedPaper | None], Callable[..., ParsedProfile]]:
@@ -240,7 +479,9 @@ def json_parsers(
     one line for the streaming hook, and a whole document or JSON-lines file."""
 
     def parse_line(raw: bytes | str, source: str, line: int) -> ParsedPaper | None:
-        return build(json_line(raw, source, line, fmt), source, line)
+        obj = json_line(raw, source, line, fmt)
+        refuse_wrapper(obj, source, line, fmt)
+        return build(obj, source, line)
 
     def parse(text: str, source: str, errors: list[ParseError] | None = None) -> ParsedProfile:
         pairs = json_records(text, source, fmt, errors)
@@ -268,3 +509,12 @@ def collect_papers(
         if paper:
             papers.append(paper)
     return papers
+
+
+def citations(count: Any, source: str, as_of: Any = None) -> dict[str, Any] | None:
+    """``{"count", "source", "as_of"}`` for a citation count a record carries (kept in a
+    paper's ``extra``); None unless ``count`` is a non-negative integer."""
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        return None
+    day = str(as_of)[:10] if isinstance(as_of, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", as_of) else None
+    return {"count": count, "source": source, "as_of": day}

@@ -10,10 +10,16 @@ import re
 
 from ..errors import ParseError
 from ..models import ParsedPaper, ParsedProfile
-from ..text import clean_text, strip_abstract_prefix
+from ..text import strip_abstract_prefix
 from ._io import numbered_lines
+from ._records import clean
 
 NAME = "abstracts"
+
+
+def _clean(text: str) -> str:
+    """:func:`~scholarlens.text.clean_text`\'s answer, by its fast path."""
+    return clean(text) or ""
 _PREFIX = re.compile(r"^\s*abstract\s*:", re.IGNORECASE)
 
 
@@ -35,15 +41,16 @@ def parse(text: str, source: str) -> ParsedProfile:
     declared: str | None = None
     start = 0
     if not _PREFIX.match(lines[0][1]):
-        declared = clean_text(lines[0][1]) or None
+        declared = _clean(lines[0][1]) or None
         start = 1
     papers: list[ParsedPaper] = []
+    parts: list[list[str]] = []  # each paper's lines, cleaned once at the end (linear time)
     for lineno, line in lines[start:]:
         if _PREFIX.match(line):
-            abstract = clean_text(strip_abstract_prefix(line))
-            papers.append(ParsedPaper(abstract=abstract or None, line=lineno))
+            papers.append(ParsedPaper(line=lineno))
+            parts.append([strip_abstract_prefix(line)])
         elif papers:
-            papers[-1].abstract = clean_text(f"{papers[-1].abstract or ''} {line}")
+            parts[-1].append(line)
         else:
             raise ParseError(
                 f"unexpected text {line[:40]!r}",
@@ -52,5 +59,7 @@ def parse(text: str, source: str) -> ParsedProfile:
                 line=lineno,
                 expected="a line starting with 'Abstract:'",
             )
+    for paper, texts in zip(papers, parts, strict=True):
+        paper.abstract = _clean(" ".join(texts)) or None
     papers = [p for p in papers if p.abstract]
     return ParsedProfile(source=source, format=NAME, papers=papers, declared_name=declared)

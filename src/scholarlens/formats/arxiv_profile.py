@@ -18,10 +18,15 @@ import re
 from ..errors import ParseError
 from ..models import ParsedAuthor, ParsedPaper, ParsedProfile
 from ..names import parse_name
-from ..text import clean_text
 from ._io import numbered_lines
+from ._records import clean
 
 NAME = "arxiv-profile"
+
+
+def _clean(text: str) -> str:
+    """:func:`~scholarlens.text.clean_text`\'s answer, by its fast path."""
+    return clean(text) or ""
 _MONTHS = {m: i for i, m in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)}
 DATE_LINE = re.compile(
     r"^(?P<cat>[A-Za-z][A-Za-z\-]*(?:\.[A-Za-z\-]+)?)??"
@@ -106,7 +111,7 @@ def _parse_authors_tail(rest: str) -> tuple[list[str], bool, list[str]]:
     if _ET_AL.search(rest):
         rest = _ET_AL.sub("", rest)
         complete = False
-    names = [clean_text(n) for n in rest.split(",") if n.strip()]
+    names = [_clean(n) for n in rest.split(",") if n.strip()]
     return names, complete, orgs
 
 
@@ -158,8 +163,8 @@ def parse(text: str, source: str) -> ParsedProfile:
             authors.append(ParsedAuthor(name=n, given=" ".join(parsed.given) or None, family=parsed.family))
         papers.append(
             ParsedPaper(
-                title=clean_text(title),
-                abstract=clean_text(" ".join(abstract_parts)) or None,
+                title=_clean(title),
+                abstract=_clean(" ".join(abstract_parts)) or None,
                 authors=authors,
                 authors_complete=complete,
                 year=int(m["year"]) if m["year"] else None,

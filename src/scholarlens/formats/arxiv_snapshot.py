@@ -10,7 +10,8 @@ One object per line::
      "authors_parsed": [["Balázs", "C.", ""], ["Berger", "E. L.", ""], ...]}
 
 Authors come from ``authors_parsed`` (LaTeX already decoded, family/given split); the
-``authors`` string is the fallback. The year is the first version's date (the id's YYMM,
+``authors`` string is the fallback. LaTeX in titles is decoded to Unicode (``Gr\\"obner`` →
+Gröbner, math kept verbatim); in abstracts only the accent macros are. The year is the first version's date (the id's YYMM,
 then ``update_date``, when versions are missing). All categories are kept in ``extra``.
 """
 
@@ -29,28 +30,16 @@ _OLD_ID = re.compile(r"/(\d{2})(\d{2})\d{3}")
 _AND = re.compile(r",\s*(?:and\s+)?|\s+and\s+")
 
 
-def sniff(text: str, source: str) -> float:
-    first = R.first_record(text)
-    if not isinstance(first, dict):
-        return 0.0
-    if "id" in first and (
-        "authors_parsed" in first or ("categories" in first and ("update_date" in first or "versions" in first))
-    ):
-        return 0.95
-    if "id" in first and isinstance(first.get("categories"), str) and ("title" in first or "abstract" in first):
-        return 0.85
-    return 0.0
-
-
-def _latex(text: str) -> str:
-    if "\\" not in text and "{" not in text:
-        return text
-    from pylatexenc.latex2text import LatexNodes2Text
-
-    try:
-        return str(LatexNodes2Text().latex_to_text(text))
-    except Exception:  # pylatexenc gives up on odd markup: keep the raw text
-        return text
+def sniff(text: str, source: str) -> tuple[float, str]:
+    lay = R.layout(text)
+    first = lay.first if lay is not None else None
+    if not isinstance(first, dict) or "id" not in first:
+        return 0.0, ""
+    if "authors_parsed" in first or ("categories" in first and ("update_date" in first or "versions" in first)):
+        return 0.95, f"arXiv snapshot: 'id' with 'authors_parsed'/'categories' in {lay.how}"  # type: ignore[union-attr]
+    if isinstance(first.get("categories"), str) and ("title" in first or "abstract" in first):
+        return 0.85, f"arXiv metadata: 'id', 'categories' and 'title' in {lay.how}"  # type: ignore[union-attr]
+    return 0.0, ""
 
 
 def _authors(obj: dict[str, Any], source: str, line: int) -> list[ParsedAuthor]:
@@ -66,16 +55,17 @@ def _authors(obj: dict[str, Any], source: str, line: int) -> list[ParsedAuthor]:
                     line=line,
                     expected="[last, first, suffix]",
                 )
-            last = R.clean(entry[0]) or ""
-            first = (R.clean(entry[1]) or "").replace(" -", "-") if len(entry) > 1 else ""
-            suffix = R.clean(entry[2]) or "" if len(entry) > 2 else ""
+            parts = [p if isinstance(p, str) else "" for p in entry[:3]] + ["", ""]
+            last = R.clean(parts[0]) or ""
+            first = (R.clean(parts[1]) or "").replace(" -", "-")
+            suffix = R.clean(parts[2]) or ""
             display = " ".join(p for p in (first, last, suffix) if p)
             if display:
                 out.append(ParsedAuthor(name=display, given=first or None, family=last or None))
         return out
     raw = obj.get("authors")
     if isinstance(raw, str) and raw.strip():
-        for part in _AND.split(_latex(R.clean(raw) or "")):
+        for part in _AND.split(R.latex_text(R.clean(raw) or "")):
             a = R.author(part)
             if a:
                 out.append(a)
@@ -88,7 +78,8 @@ def paper_from_record(obj: Any, source: str, line: int) -> ParsedPaper | None:
     arxiv = obj.get("id")
     if not isinstance(arxiv, str | int | float) or not str(arxiv).strip():
         raise ParseError("record has no arXiv id", source=source, format=NAME, line=line, expected="an 'id' field")
-    title, abstract = R.clean(obj.get("title")), R.clean(obj.get("abstract"))
+    title = R.clean(R.latex_text(obj["title"]) if isinstance(obj.get("title"), str) and "\\" in obj["title"] else obj.get("title"))
+    abstract = R.clean(R.latex_accents(obj["abstract"]) if isinstance(obj.get("abstract"), str) else obj.get("abstract"))
     if not title and not abstract:
         return None
     ids = {"arxiv": str(arxiv).strip().lower()}
@@ -106,14 +97,16 @@ def paper_from_record(obj: Any, source: str, line: int) -> ParsedPaper | None:
             year, month = (2000 + yy if yy < 91 else 1900 + yy), int(m.group(2))
         else:
             year, month, day = R.parse_date(obj.get("update_date"))
-    cats = str(obj.get("categories") or "").split()
+    cats = obj["categories"].split() if isinstance(obj.get("categories"), str) else []
     extra: dict[str, Any] = {"categories": cats} if cats else {}
-    if obj.get("journal-ref"):
+    if isinstance(obj.get("journal-ref"), str) and obj["journal-ref"].strip():
         extra["journal_ref"] = R.clean(obj["journal-ref"])
+    authors, orgs = R.split_organisations(_authors(obj, source, line))
     return ParsedPaper(
         title=title,
         abstract=abstract,
-        authors=_authors(obj, source, line),
+        authors=authors,
+        organisations=orgs,
         year=year,
         month=month,
         day=day,

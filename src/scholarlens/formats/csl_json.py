@@ -1,7 +1,8 @@
 """CSL-JSON (Zotero "Better CSL JSON"/"CSL JSON", Mendeley, citeproc, doi.org content negotiation).
 
 A list of items (or one item): ``type``, ``title``, ``author`` (``{"family", "given"}``,
-``{"literal": "OpenAI"}``, ``ORCID``), ``issued`` (``{"date-parts": [[2020, 5, 1]]}``,
+``{"literal": "OpenAI"}`` — an organisation, kept as the paper's organisation — or a
+``literal`` written family-first, ``"Fenner, Martin"``, read as a person; ``ORCID``), ``issued`` (``{"date-parts": [[2020, 5, 1]]}``,
 ``{"raw": "2020-05"}``, ``{"literal": "2020"}``), ``abstract``, ``container-title``,
 ``DOI``, ``URL`` / ``number`` / ``note`` / ``archive_location`` (arXiv ids), ``keyword``.
 """
@@ -12,6 +13,7 @@ from typing import Any
 
 from ..errors import ParseError
 from ..models import ParsedAuthor, ParsedPaper, ParsedProfile
+from ..names import looks_like_organisation
 from . import _records as R
 
 NAME = "csl-json"
@@ -32,11 +34,14 @@ def _is_item(obj: Any) -> bool:
     )
 
 
-def sniff(text: str, source: str) -> float:
-    first = R.first_record(text)
+def sniff(text: str, source: str) -> tuple[float, str]:
+    lay = R.layout(text)
+    first = lay.first if lay is not None else None
     if not _is_item(first):
-        return 0.0
-    return 0.9 if ("issued" in first or "container-title" in first or isinstance(first.get("author"), list)) else 0.6
+        return 0.0, ""
+    keys = sorted(_CSL_KEYS & set(first))
+    strong = "issued" in first or "container-title" in first or isinstance(first.get("author"), list)
+    return (0.9 if strong else 0.6), f"CSL item: 'type' {first['type'][:30]!r} and {keys[:3]} in {lay.how}"  # type: ignore[union-attr]
 
 
 def _authors(value: Any, source: str, n: int) -> list[ParsedAuthor]:
@@ -53,7 +58,11 @@ def _authors(value: Any, source: str, n: int) -> list[ParsedAuthor]:
         elif isinstance(a, dict):
             family = " ".join(str(p) for p in (a.get("non-dropping-particle"), a.get("family")) if p) or None
             given = a.get("given")
-            literal = a.get("literal")
+            literal = a.get("literal") if isinstance(a.get("literal"), str) else None
+            if literal and literal.count(",") == 1 and not looks_like_organisation(literal):
+                last, first = (p.strip() for p in literal.split(","))
+                if last and first:  # "Fenner, Martin" is a person written family-first
+                    literal, given, family = None, first, last
             display = literal or " ".join(str(p) for p in (given, a.get("dropping-particle"), family) if p)
             if a.get("suffix"):
                 display = f"{display} {a['suffix']}"
@@ -84,7 +93,7 @@ def paper_from_item(obj: Any, source: str, n: int) -> ParsedPaper | None:
         raise ParseError(
             "item is not an object", source=source, format=NAME, record=n, expected="a CSL-JSON item object"
         )
-    title, abstract = R.clean(obj.get("title")), R.clean(obj.get("abstract"))
+    title, abstract = R.clean(R.html_text(obj.get("title"))), R.clean(R.html_text(obj.get("abstract")))
     if not title and not abstract:
         return None
     ids: dict[str, str] = {}
@@ -111,15 +120,17 @@ def paper_from_item(obj: Any, source: str, n: int) -> ParsedPaper | None:
             category = value
         elif key == "authors" and value == "incomplete":
             complete = False
-    extra: dict[str, Any] = {"csl_type": obj.get("type")}
+    extra: dict[str, Any] = {"csl_type": obj.get("type") if isinstance(obj.get("type"), str) else None}
     if obj.get("id") is not None:
         extra["csl_id"] = str(obj["id"])
     if obj.get("keyword"):
         extra["keywords"] = [k.strip() for k in str(obj["keyword"]).replace(";", ",").split(",") if k.strip()]
+    authors, orgs = R.split_organisations(_authors(obj.get("author"), source, n))
     return ParsedPaper(
         title=title,
         abstract=abstract,
-        authors=_authors(obj.get("author"), source, n),
+        authors=authors,
+        organisations=orgs,
         authors_complete=complete,
         year=year,
         month=month,

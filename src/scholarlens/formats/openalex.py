@@ -20,19 +20,16 @@ from . import _records as R
 NAME = "openalex"
 
 
-def sniff(text: str, source: str) -> float:
-    head = text.lstrip()[:4000]
-    if not head.startswith(("{", "[")):
-        return 0.0
-    first = R.first_record(text)
+def sniff(text: str, source: str) -> tuple[float, str]:
+    lay = R.layout(text)
+    first = lay.first if lay is not None else None
     if isinstance(first, dict):
         oid = str(first.get("id") or "")
-        if "openalex.org/W" in oid or (
-            "authorships" in first and ("abstract_inverted_index" in first or "publication_year" in first)
-        ):
-            return 0.95
-        return 0.0
-    return 0.9 if '"https://openalex.org/W' in head and '"authorships"' in text[:200_000] else 0.0
+        if "openalex.org/W" in oid:
+            return 0.95, f"OpenAlex work id {oid[:40]!r} in {lay.how}"  # type: ignore[union-attr]
+        if "authorships" in first and ("abstract_inverted_index" in first or "publication_year" in first):
+            return 0.95, f"'authorships' and 'publication_year' in {lay.how}"  # type: ignore[union-attr]
+    return 0.0, ""
 
 
 def rebuild_abstract(index: Any) -> str | None:
@@ -69,8 +66,8 @@ def paper_from_record(obj: Any, source: str, n: int) -> ParsedPaper | None:
         raise ParseError(
             "work is not an object", source=source, format=NAME, record=n, expected="an OpenAlex work object"
         )
-    title = R.clean(obj.get("title") or obj.get("display_name"))
-    abstract = R.clean(rebuild_abstract(obj.get("abstract_inverted_index")) or obj.get("abstract"))
+    title = R.clean(R.html_text(obj.get("title") or obj.get("display_name")))
+    abstract = R.clean(R.html_text(rebuild_abstract(obj.get("abstract_inverted_index")) or obj.get("abstract")))
     if not title and not abstract:
         return None
     ids: dict[str, str] = {}
@@ -82,9 +79,10 @@ def paper_from_record(obj: Any, source: str, n: int) -> ParsedPaper | None:
     if doi:
         ids["doi"] = doi
     for key in ("pmid", "mag"):
-        if ext.get(key):
+        if isinstance(ext.get(key), str | int) and not isinstance(ext.get(key), bool) and str(ext[key]).strip("/ "):
             ids[key] = str(ext[key]).rstrip("/").rsplit("/", 1)[-1]
-    locations = [obj.get("primary_location"), *(obj.get("locations") or [])]
+    more = obj.get("locations")
+    locations = [obj.get("primary_location"), *(more if isinstance(more, list) else [])]
     for loc in locations:
         if isinstance(loc, dict):
             url = str(loc.get("landing_page_url") or loc.get("pdf_url") or "")
@@ -104,9 +102,8 @@ def paper_from_record(obj: Any, source: str, n: int) -> ParsedPaper | None:
         if not isinstance(a, dict):
             continue
         who: dict[str, Any] = a["author"] if isinstance(a.get("author"), dict) else {}
-        insts = [
-            n for n in (R.clean(i.get("display_name")) for i in a.get("institutions") or [] if isinstance(i, dict)) if n
-        ]
+        listed = a.get("institutions")
+        insts = [n for n in (R.clean(i.get("display_name")) for i in listed if isinstance(i, dict)) if n] if isinstance(listed, list) else []
         orgs.update(insts)
         raw_name = R.clean(a.get("raw_author_name"))
         pa = R.author(who.get("display_name") or raw_name, orcid_value=who.get("orcid"), affiliations=insts)
@@ -115,18 +112,24 @@ def paper_from_record(obj: Any, source: str, n: int) -> ParsedPaper | None:
         if raw_name and raw_name != pa.name:
             pa.raw = raw_name
         authors.append(pa)
+    authors, named_orgs = R.split_organisations(authors)
+    orgs.update(named_orgs)
     year, month, day = R.parse_date(obj.get("publication_date"))
     if year is None:
         year, month, day = R.parse_date(obj.get("publication_year"))
     extra: dict[str, Any] = {}
-    topics = [n for n in (R.clean(t.get("display_name")) for t in obj.get("topics") or [] if isinstance(t, dict)) if n]
+    listed_topics = obj.get("topics")
+    topics = [n for n in (R.clean(t.get("display_name")) for t in listed_topics if isinstance(t, dict)) if n] if isinstance(listed_topics, list) else []
     if topics:
         extra["topics"] = topics
     primary = obj.get("primary_topic")
     if isinstance(primary, dict) and primary.get("display_name"):
         extra["primary_topic"] = R.clean(primary["display_name"])
-    if obj.get("type"):
-        extra["type"] = str(obj["type"])
+    if isinstance(obj.get("type"), str) and obj["type"]:
+        extra["type"] = obj["type"]
+    cited = R.citations(obj.get("cited_by_count"), "openalex", obj.get("updated_date"))
+    if cited:
+        extra["citations"] = cited
     return ParsedPaper(
         title=title,
         abstract=abstract,

@@ -1,10 +1,13 @@
 """RIS (Zotero, Mendeley, EndNote, Google Scholar "Import into RefMan").
 
-Records are ``XX  - value`` lines from ``TY`` to ``ER``; a line without a tag continues the
-previous value. Read: ``TI``/``T1``/``CT`` title, ``AU``/``A1``/``A2`` authors (``Last,
-First`` or ``First Last``), ``AB``/``N2`` abstract, ``PY``/``Y1``/``DA`` date
-(``2020/05/01/``), ``DO`` DOI, ``UR``/``L1``/``AN``/``M3`` (arxiv.org links and ``arXiv:``
-ids), ``JO``/``JF``/``T2``/``BT`` venue, ``KW`` keywords. This small reader is used rather
+Records are ``XX  - value`` lines (one or two spaces before the dash) from ``TY`` to ``ER``;
+a line without a tag continues the previous value. Read: ``TI``/``T1``/``CT`` title, else the
+short (``ST``), translated (``TT``) or secondary (``T2``) title; ``AU``/``A1`` authors
+(``Last, First`` or ``First Last``; organisations are the paper's organisations; ``A2``/``A3``
+are editors and never authors), ``AB``/``N2`` abstract, ``PY``/``Y1``/``DA`` date
+(``2020/05/01/``), ``DO`` DOI (else a DOI in ``M3``, as Mendeley and EndNote write it),
+``UR``/``L1``/``AN``/``M3`` (arxiv.org links and ``arXiv:`` ids), ``JO``/``JF``/``T2``/``BT``
+venue, ``KW`` keywords. This small reader is used rather
 than rispy because errors must name the record's line: a record without ``ER`` (the next
 ``TY`` or the end of the file arrives first) is a :class:`ParseError` at its ``TY`` line.
 """
@@ -20,17 +23,26 @@ from ..names import from_last_first
 from . import _records as R
 
 NAME = "ris"
-_TAG = re.compile(r"^([A-Z][A-Z0-9])  ?-(?: (.*)|\s*)$")
+#: Identifier schemes read from ``N1`` notes (``openalex: W123``), as ScholarLens exports them.
+OTHER_IDS = {"s2", "s2corpus", "openalex", "openreview", "pmid", "mag"}
+_TAG = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|\s*)$")
 
 
-def sniff(text: str, source: str) -> float:
-    lines = [line for line in text[:20_000].split("\n") if line.strip()]
+def sniff(text: str, source: str) -> tuple[float, str]:
+    lines = []
+    for line in text.split("\n", 200)[:200]:
+        if line.strip():
+            lines.append(line[:200])
+        if len(lines) >= 50:
+            break
     if not lines:
-        return 0.0
-    if re.match(r"^TY  ?- ", lines[0].lstrip("\ufeff")):
-        return 0.95
-    tagged = sum(bool(_TAG.match(line)) for line in lines[:50])
-    return 0.8 if tagged >= max(3, len(lines[:50]) // 2) and any(line.startswith("TY  -") for line in lines) else 0.0
+        return 0.0, ""
+    if re.match(r"^TY {1,2}- ", lines[0].lstrip("\ufeff")):
+        return 0.95, "first line is a RIS 'TY  - ' tag"
+    tagged = sum(bool(_TAG.match(line)) for line in lines)
+    if tagged >= max(3, len(lines) // 2) and any(re.match(r"^TY {1,2}- ", line) for line in lines):
+        return 0.8, f"{tagged} of the first {len(lines)} lines are RIS tags, one a 'TY  - '"
+    return 0.0, ""
 
 
 def _records(text: str, source: str, errors: list[ParseError] | None) -> list[tuple[int, dict[str, list[str]]]]:
@@ -100,15 +112,24 @@ def _author(value: str) -> ParsedAuthor | None:
     return R.author(value)
 
 
+#: Title tags, best first: the title, then the short, translated and secondary titles.
+_TITLES = ("TI", "T1", "CT", "ST", "TT", "T2")
+#: Venue tags, best first.
+_VENUES = ("JO", "JF", "T2", "BT", "JA", "J2", "PB")
+
+
 def paper_from_record(rec: dict[str, list[str]], line: int) -> ParsedPaper | None:
-    title, abstract = _first(rec, "TI", "T1", "CT"), _first(rec, "AB", "N2")
+    title_tag = next((t for t in _TITLES if any(v.strip() for v in rec.get(t, []))), None)
+    title, abstract = (_first(rec, title_tag) if title_tag else None), _first(rec, "AB", "N2")
     if not title and not abstract:
         return None
-    authors = [a for a in (_author(v) for tag in ("AU", "A1") for v in rec.get(tag, [])) if a]
-    if not authors:
-        authors = [a for a in (_author(v) for v in rec.get("A2", [])) if a]
+    people = [a for a in (_author(v) for tag in ("AU", "A1") for v in rec.get(tag, [])) if a]
+    authors, orgs = R.split_organisations(people)  # A2/A3 are editors: never authors
     ids: dict[str, str] = {}
-    doi = R.doi(_first(rec, "DO")) or next((R.doi(u) for u in rec.get("UR", []) if "doi.org" in u), None)
+    doi = R.doi(_first(rec, "DO")) or next(
+        (R.doi(v) for tag in ("M3", "UR", "L2", "N1") for v in rec.get(tag, []) if "10." in v and (tag != "UR" or "doi" in v.lower())),
+        None,
+    )
     if doi:
         ids["doi"] = doi
     for tag in ("UR", "L1", "L2", "AN", "M3", "N1", "JO", "JF", "T2"):
@@ -118,10 +139,20 @@ def paper_from_record(rec: dict[str, list[str]], line: int) -> ParsedPaper | Non
                 arxiv = R.arxiv_id(low.split("arxiv", 1)[1])
                 if arxiv:
                     ids.setdefault("arxiv", arxiv)
+    category, complete = None, True
+    for note in rec.get("N1", []):  # ScholarLens exports keep other ids here ("openalex: W123")
+        key, _, value = note.partition(":")
+        key, value = key.strip().lower(), value.strip()
+        if key in OTHER_IDS and value:
+            ids.setdefault(key, value)
+        elif key == "category" and value:
+            category = value
+        elif key == "authors" and value == "incomplete":
+            complete = False
     year, month, day = R.parse_date(_first(rec, "PY", "Y1", "DA", "Y2"))
     if month is None and _first(rec, "DA"):
         _, month, day = R.parse_date(_first(rec, "DA"))
-    venue = _first(rec, "JO", "JF", "T2", "BT", "JA", "PB")
+    venue = _first(rec, *(t for t in _VENUES if t != title_tag))
     extra: dict[str, Any] = {"ris_type": (rec.get("TY") or [""])[0]}
     if rec.get("KW"):
         extra["keywords"] = [k for k in rec["KW"] if k]
@@ -129,9 +160,12 @@ def paper_from_record(rec: dict[str, list[str]], line: int) -> ParsedPaper | Non
         title=title,
         abstract=abstract,
         authors=authors,
+        authors_complete=complete,
+        category=category,
         year=year,
         month=month,
         day=day,
+        organisations=orgs,
         venue=venue if venue and not venue.lower().startswith("arxiv") else None,
         identifiers=ids,
         line=line,

@@ -12,12 +12,17 @@ import re
 
 from ..errors import ParseError
 from ..models import ParsedAuthor, ParsedPaper, ParsedProfile
-from ..mojibake import has_thai, repair_thai_mojibake
+from ..mojibake import KnownWords, has_thai, repair_thai_mojibake
 from ..names import from_last_first, looks_like_organisation
-from ..text import clean_text
 from ._io import numbered_lines
+from ._records import clean
 
 NAME = "scholar-export"
+
+
+def _clean(text: str) -> str:
+    """:func:`~scholarlens.text.clean_text`\'s answer, by its fast path."""
+    return clean(text) or ""
 _OWNER = re.compile(r"^[^,\d]{1,60},\s*[^,\d]{1,60}$")
 _NULL = {"null", "none", ""}
 
@@ -55,7 +60,7 @@ def _is_title_at(lines: list[tuple[int, str]], k: int) -> bool:
     return looks_like_authors(lines[k + 1][1]) and len(text) < 300 and not text.endswith(".")
 
 
-def _authors(line: str, lineno: int, source: str, known: set[str]) -> tuple[list[ParsedAuthor], list[str]]:
+def _authors(line: str, lineno: int, source: str, known: KnownWords) -> tuple[list[ParsedAuthor], list[str]]:
     toks = _tokens(line)
     authors: list[ParsedAuthor] = []
     orgs: list[str] = []
@@ -69,7 +74,7 @@ def _authors(line: str, lineno: int, source: str, known: set[str]) -> tuple[list
             if not label or label.lower() in _NULL:
                 continue  # the stray ":, null"
             if looks_like_organisation(label):
-                orgs.append(clean_text(label))
+                orgs.append(_clean(label))
                 continue
             # "Shuaiqi, null, Xia, null": one person exported as two name-only entries.
             parts = [label]
@@ -80,16 +85,16 @@ def _authors(line: str, lineno: int, source: str, known: set[str]) -> tuple[list
                 parts.append(nxt)
                 k += 2
             if len(parts) == 1:
-                orgs.append(clean_text(label))
+                orgs.append(_clean(label))
                 continue
             last, first = parts[-1], " ".join(parts[:-1])
         if not last or last.lower() in _NULL:
             continue
-        raw = from_last_first(last, first)
+        raw = f"{_clean(first)} {_clean(last)}".strip()
         rep_last = repair_thai_mojibake(last, known) if has_thai(last) else None
         rep_first = repair_thai_mojibake(first, known) if has_thai(first) else None
-        fam = clean_text(rep_last.text if rep_last else last)
-        giv = clean_text(rep_first.text if rep_first else first)
+        fam = _clean(rep_last.text if rep_last else last)
+        giv = _clean(rep_first.text if rep_first else first)
         name = f"{giv} {fam}".strip()
         guessed = bool((rep_last and rep_last.guessed) or (rep_first and rep_first.guessed))
         authors.append(
@@ -117,8 +122,8 @@ def parse(text: str, source: str) -> ParsedProfile:
     last, first = (t.strip() for t in lines[0][1].split(",", 1))
     declared = from_last_first(last, first)
     # Cleanly spelled words anywhere in the file are evidence for repairing lost bytes.
-    known = {w for w in re.findall(r"[^\W\d_]+", text) if not has_thai(w) and not w.isascii()}
-    known |= {w for w in re.findall(r"[A-Za-z]{3,}", text)}
+    words = {w for w in re.findall(r"[^\W\d_]+", text) if not has_thai(w) and not w.isascii()}
+    known = KnownWords.of(words | set(re.findall(r"[A-Za-z]{3,}", text)))
     papers: list[ParsedPaper] = []
     k = 1
     while k < len(lines):
@@ -137,11 +142,11 @@ def parse(text: str, source: str) -> ParsedProfile:
         abstract = None
         k += 2
         if k < len(lines) and not _is_title_at(lines, k):
-            abstract = clean_text(lines[k][1])
+            abstract = _clean(lines[k][1])
             k += 1
         papers.append(
             ParsedPaper(
-                title=clean_text(title),
+                title=_clean(title),
                 abstract=abstract,
                 authors=authors,
                 organisations=orgs,

@@ -25,8 +25,11 @@ def _is_export(obj: Any) -> bool:
     )
 
 
-def sniff(text: str, source: str) -> float:
-    return 0.95 if _is_export(R.first_record(text)) else 0.0
+def sniff(text: str, source: str) -> tuple[float, str]:
+    lay = R.layout(text)
+    if lay is not None and _is_export(lay.first):
+        return 0.95, f"ScholarLens export: 'paper_id', 'identifiers', 'authors_complete' in {lay.how}"
+    return 0.0, ""
 
 
 def paper_from_record(obj: Any, source: str, line: int) -> ParsedPaper | None:
@@ -53,7 +56,9 @@ def paper_from_record(obj: Any, source: str, line: int) -> ParsedPaper | None:
 
     def num(key: str) -> int | None:
         v = obj.get(key)
-        return int(v) if isinstance(v, int | float) and not isinstance(v, bool) else None
+        return R.number(v) if isinstance(v, int | float) else None
+
+    orgs = obj.get("organisations")
 
     return ParsedPaper(
         title=title,
@@ -63,11 +68,11 @@ def paper_from_record(obj: Any, source: str, line: int) -> ParsedPaper | None:
         year=num("year"),
         month=num("month"),
         day=num("day"),
-        category=R.clean(obj.get("category")),
+        category=R.clean(obj["category"]) if isinstance(obj.get("category"), str) else None,
         has_code=bool(obj.get("has_code")),
-        organisations=[o for o in (R.clean(x) for x in obj.get("organisations") or []) if o],
-        venue=R.clean(obj.get("venue")),
-        identifiers={str(k): str(v) for k, v in obj["identifiers"].items() if v},
+        organisations=[o for o in (R.clean(x) for x in orgs if isinstance(x, str)) if o] if isinstance(orgs, list) else [],
+        venue=R.clean(obj["venue"]) if isinstance(obj.get("venue"), str) else None,
+        identifiers={str(k): str(v) for k, v in obj["identifiers"].items() if isinstance(v, str | int) and not isinstance(v, bool) and str(v)},
         line=line,
     )
 

@@ -1,186 +1,209 @@
-"""Semantic Scholar records: paper records (one object, a list, or JSON lines) and author
-records (``authorId``, ``name``, ``papers``).
+"""Semantic Scholar records: paper records (one object, a list, an API page, a batch response,
+JSON lines, the datasets' shape or S2ORC metadata) and author records (``authorId``,
+``name``, ``papers``).
 
-Paper fields read: ``title``, ``abstract``, ``year``, ``ssId``/``paperId``, ``arXivId`` or
-``externalIds``, ``venue``, ``authors`` — a list of names or of ``{"name", "authorId"}``
-objects, or (in the benchmark corpus) a *string* holding a Python-style list, read with
-:func:`ast.literal_eval` (never ``eval``).
+Paper fields read: ``title``, ``abstract``, ``year``, ``publicationDate``,
+``ssId``/``paperId``/``paper_id``, ``arXivId``/``arxiv_id`` or ``externalIds``, ``doi``,
+``venue``/``journal``, ``authors`` — a list of names, of ``{"name", "authorId"}`` objects, of
+S2ORC ``{"first", "middle", "last", "suffix"}`` parts, or (in the benchmark corpus) a *string*
+holding a Python-style list, read with :func:`ast.literal_eval` (never ``eval``). A batch
+response's ``null`` entries (unknown ids) are skipped; citation pages
+(``{"citingPaper": {...}}``) are unwrapped.
 """
 
 from __future__ import annotations
 
 import ast
-import json
 from typing import Any
 
 from ..errors import ParseError
 from ..models import ParsedAuthor, ParsedPaper, ParsedProfile
 from ..names import parse_name
-from ..text import clean_text
+from . import _records as R
 
 PAPER = "s2-paper"
 AUTHOR = "s2-author"
+_S2ORC_KEYS = {"mag_field_of_study", "s2_url", "outbound_citations", "has_pdf_parse", "acl_id", "pmc_id"}
+_NESTED = ("citingPaper", "citedPaper", "paper")
+#: Longest ``authors`` string read as a Python-style list.
+_LITERAL_LIMIT = 200_000
 
 
-def _load(text: str, source: str, fmt: str) -> list[tuple[int, Any]]:
-    """JSON document or JSON lines → (line, object) pairs."""
-    stripped = text.strip()
+def _unwrap(obj: Any) -> Any:
+    if isinstance(obj, dict) and len(obj) <= 2:
+        for key in _NESTED:
+            if isinstance(obj.get(key), dict):
+                return obj[key]
+    return obj
+
+
+def _is_s2orc(obj: dict[str, Any]) -> bool:
+    return "paper_id" in obj and bool(_S2ORC_KEYS & set(obj)) and "identifiers" not in obj
+
+
+def sniff_paper(text: str, source: str) -> tuple[float, str]:
+    lay = R.layout(text)
+    if lay is None:
+        return 0.0, ""
+    first = _unwrap(lay.first)
+    if not isinstance(first, dict) or "authorId" in first:
+        return 0.0, ""
+    if _is_s2orc(first):
+        return 0.9, f"S2ORC metadata: 'paper_id' and {sorted(_S2ORC_KEYS & set(first))[:2]} in {lay.how}"
+    if "corpusid" in first and ("externalids" in first or "title" in first or "abstract" in first):
+        return 0.85, f"Semantic Scholar datasets: 'corpusid' in {lay.how}"
+    if ("ssId" in first or "paperId" in first) and "title" in first and "content" not in first:
+        return 0.8, f"Semantic Scholar paper: 'paperId'/'ssId' and 'title' in {lay.how}"
+    return 0.0, ""
+
+
+def sniff_author(text: str, source: str) -> tuple[float, str]:
+    lay = R.layout(text)
+    first = lay.first if lay is not None else None
+    if isinstance(first, dict) and "authorId" in first and isinstance(first.get("papers"), list):
+        return 0.85, f"Semantic Scholar author: 'authorId' and a 'papers' list in {lay.how}"  # type: ignore[union-attr]
+    return 0.0, ""
+
+
+def _literal_list(value: str, source: str, record: Any, fmt: str) -> Any:
+    if not value.strip().startswith("["):
+        return [value]
+    if len(value) > _LITERAL_LIMIT:
+        raise ParseError("authors string is too long", source=source, format=fmt, record=record, expected="a list of names")
     try:
-        doc = json.loads(stripped)
-    except json.JSONDecodeError as exc:
-        if "\n" not in stripped:
-            raise ParseError(f"invalid JSON ({exc.msg})", source=source, format=fmt, line=exc.lineno, expected="a JSON object") from exc
-        out = []
-        for lineno, line in enumerate(text.split("\n"), 1):
-            if not line.strip():
-                continue
-            try:
-                out.append((lineno, json.loads(line)))
-            except json.JSONDecodeError as exc2:
-                raise ParseError(
-                    f"invalid JSON line ({exc2.msg})", source=source, format=fmt, line=lineno, expected="one JSON object per line"
-                ) from exc2
-        return out
-    if isinstance(doc, list):
-        return [(i + 1, d) for i, d in enumerate(doc)]
-    if isinstance(doc, dict) and isinstance(doc.get("data"), list):
-        return [(i + 1, d) for i, d in enumerate(doc["data"])]
-    return [(1, doc)]
+        return ast.literal_eval(value)
+    except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+        raise ParseError("authors is not a list", source=source, format=fmt, record=record, expected="a list of names") from None
 
 
-def _is_paper(obj: Any) -> bool:
-    return isinstance(obj, dict) and "title" in obj and ("ssId" in obj or "paperId" in obj or "abstract" in obj)
-
-
-#: Largest document :func:`sniff_paper` parses when the key names are not near the start.
-SNIFF_PARSE_LIMIT = 2_000_000
-
-
-def sniff_paper(text: str, source: str) -> float:
-    head = text.lstrip()[:4000]
-    if not head.startswith(("{", "[")):
-        return 0.0
-    if '"ssId"' in head or ('"paperId"' in head and '"title"' in head):
-        return 0.8 if '"authorId"' not in head[:200] else 0.0
-    if '"corpusid"' in head and ('"externalids"' in head or '"title"' in head or '"abstract"' in head):
-        return 0.85  # the Semantic Scholar datasets' papers / abstracts shape
-    # A long abstract can push the id keys past the head: look at the first record itself.
-    if len(text) <= SNIFF_PARSE_LIMIT:
-        try:
-            doc = json.loads(text)
-        except json.JSONDecodeError:
-            return 0.0
-        first = doc[0] if isinstance(doc, list) and doc else doc
-        if isinstance(first, dict) and "authorId" not in first and _is_paper(first) and ("ssId" in first or "paperId" in first):
-            return 0.8
-    return 0.0
-
-
-def sniff_author(text: str, source: str) -> float:
-    head = text.lstrip()[:2000]
-    return 0.85 if head.startswith("{") and '"authorId"' in head[:300] and '"papers"' in head else 0.0
+def _author(a: Any) -> ParsedAuthor | None:
+    if isinstance(a, dict) and "name" not in a and ("last" in a or "first" in a):  # S2ORC name parts
+        middle = a.get("middle")
+        parts = [a.get("first"), *(middle if isinstance(middle, list) else [middle]), a.get("last"), a.get("suffix")]
+        words = [str(p) for p in parts if isinstance(p, str | int) and not isinstance(p, bool) and str(p).strip()]
+        given = " ".join(str(p) for p in [a.get("first"), *(middle if isinstance(middle, list) else [])] if isinstance(p, str) and p.strip())
+        family = a.get("last") if isinstance(a.get("last"), str) else None
+        return R.author(" ".join(words), given=given or None, family=family)
+    name = a.get("name") if isinstance(a, dict) else a
+    if not isinstance(name, str):
+        return None
+    display = R.clean(name)
+    if not display:
+        return None
+    n = parse_name(display)
+    return ParsedAuthor(name=display, given=" ".join(n.given) or None, family=n.family)
 
 
 def parse_authors(value: Any, source: str, record: Any, fmt: str) -> list[ParsedAuthor]:
     if value is None:
         return []
     if isinstance(value, str):
-        try:
-            value = ast.literal_eval(value) if value.strip().startswith("[") else [value]
-        except (ValueError, SyntaxError) as exc:
-            raise ParseError("authors is not a list", source=source, format=fmt, record=record, expected="a list of names") from exc
-    if not isinstance(value, list):
+        value = _literal_list(value, source, record, fmt)
+    if not isinstance(value, list | tuple):
         raise ParseError("authors is not a list", source=source, format=fmt, record=record, expected="a list of names")
-    out = []
-    for a in value:
-        name = a.get("name") if isinstance(a, dict) else a
-        if not isinstance(name, str) or not clean_text(name):
-            continue
-        name = clean_text(name)
-        n = parse_name(name)
-        out.append(ParsedAuthor(name=name, given=" ".join(n.given) or None, family=n.family))
-    return out
+    return [a for a in (_author(x) for x in value) if a]
 
 
-def paper_from_record(obj: dict[str, Any], source: str, record: Any, fmt: str = PAPER) -> ParsedPaper:
-    if not isinstance(obj, dict):
-        raise ParseError("record is not an object", source=source, format=fmt, record=record, expected="a JSON object")
+def _ids(obj: dict[str, Any], source: str, record: Any, fmt: str) -> dict[str, str]:
     ids: dict[str, str] = {}
     ssid = obj.get("ssId") or obj.get("paperId") or obj.get("paperid")
-    if ssid:
-        ids["s2"] = str(ssid)
-    # API: externalIds {"ArXiv", "DOI", "CorpusId"}; datasets: externalids, corpusid.
+    if isinstance(ssid, str | int) and not isinstance(ssid, bool) and str(ssid).strip():
+        ids["s2"] = str(ssid).strip()
     ext = obj.get("externalIds") or obj.get("externalids") or {}
     if not isinstance(ext, dict):
         raise ParseError("externalIds is not an object", source=source, format=fmt, record=record, expected="an object of id schemes")
-    arxiv = obj.get("arXivId") or ext.get("ArXiv") or ext.get("arxiv")
+    arxiv = R.arxiv_id(obj.get("arXivId") or obj.get("arxiv_id") or ext.get("ArXiv") or ext.get("arxiv"))
     if arxiv:
-        ids["arxiv"] = str(arxiv)
-    doi = obj.get("doi") or ext.get("DOI") or ext.get("doi")
+        ids["arxiv"] = arxiv
+    doi = R.doi(obj.get("doi") or ext.get("DOI") or ext.get("doi"))
     if doi:
-        ids["doi"] = str(doi).lower()
-    corpus = obj.get("corpusId") or obj.get("corpusid") or ext.get("CorpusId")
-    if corpus:
+        ids["doi"] = doi
+    corpus = R.number(obj.get("corpusId") or obj.get("corpusid") or ext.get("CorpusId"))
+    if corpus is None and _is_s2orc(obj):
+        corpus = R.number(obj.get("paper_id"))
+    if corpus is not None:
         ids["s2corpus"] = str(corpus)
-    year = obj.get("year")
-    try:
-        year = int(year) if year not in (None, "") else None
-    except (TypeError, ValueError):
-        raise ParseError(f"year {year!r} is not a number", source=source, format=fmt, record=record, expected="an integer year") from None
-    month = day = None
-    date = obj.get("publicationDate") or obj.get("publicationdate")
-    if isinstance(date, str) and date[:4].isdigit():
-        parts = [*date.split("-"), "", ""][:3]
-        year = year or int(parts[0])
-        if year == int(parts[0]):
-            month = int(parts[1]) if parts[1].isdigit() else None
-            day = int(parts[2][:2]) if parts[2][:2].isdigit() else None
+    for scheme, keys in (("pmid", ("pubmed_id", "PubMed")), ("mag", ("mag_id", "MAG"))):
+        value = next((v for k in keys for v in (obj.get(k), ext.get(k)) if isinstance(v, str | int) and not isinstance(v, bool)), None)
+        if value not in (None, ""):
+            ids[scheme] = str(value)
+    return ids
+
+
+def _text_field(obj: dict[str, Any], key: str, source: str, record: Any, fmt: str) -> str | None:
+    value = obj.get(key)
+    if value is not None and not isinstance(value, str):
+        raise ParseError(f"{key} is not text", source=source, format=fmt, record=record, expected=f"a string {key}")
+    return R.clean(value)
+
+
+def paper_from_record(obj: Any, source: str, record: Any, fmt: str = PAPER) -> ParsedPaper:
+    obj = _unwrap(obj)
+    if not isinstance(obj, dict):
+        raise ParseError("record is not an object", source=source, format=fmt, record=record, expected="a JSON object")
+    year_value = obj.get("year")
+    year = R.number(year_value)
+    if year_value not in (None, "") and year is None:
+        raise ParseError(f"year {str(year_value)[:20]!r} is not a number", source=source, format=fmt, record=record, expected="an integer year")
+    _, month, day = R.parse_date(obj.get("publicationDate") or obj.get("publicationdate"))
+    date_year, _, _ = R.parse_date(obj.get("publicationDate") or obj.get("publicationdate"))
+    if year is None:
+        year = date_year
+    elif date_year != year:
+        month = day = None
     journal = obj.get("journal")
-    venue = obj.get("venue") or (journal.get("name") if isinstance(journal, dict) else None)
-    fields = obj.get("fieldsOfStudy") or [f.get("category") for f in obj.get("s2fieldsofstudy") or [] if isinstance(f, dict)]
-    for key in ("title", "abstract", "venue"):
-        if obj.get(key) is not None and not isinstance(obj[key], str):
-            raise ParseError(f"{key} is not text", source=source, format=fmt, record=record, expected=f"a string {key}")
-    if venue is not None and not isinstance(venue, str):
-        venue = None
+    venue = obj.get("venue") or (journal.get("name") if isinstance(journal, dict) else journal)
+    fields = obj.get("fieldsOfStudy") or obj.get("mag_field_of_study") or [
+        f.get("category") for f in obj.get("s2fieldsofstudy") or [] if isinstance(f, dict)
+    ]
+    authors, orgs = R.split_organisations(parse_authors(obj.get("authors"), source, record, fmt))
+    extra: dict[str, Any] = {}
+    if isinstance(fields, list) and any(fields):
+        extra["fields_of_study"] = sorted({str(f) for f in fields if f})
+    cited = R.citations(obj.get("citationCount", obj.get("citationcount")), "semantic-scholar")
+    if cited:
+        extra["citations"] = cited
     return ParsedPaper(
-        title=clean_text(obj.get("title")) or None,
-        abstract=clean_text(obj.get("abstract")) or None,
-        authors=parse_authors(obj.get("authors"), source, record, fmt),
-        year=year,
+        title=_text_field(obj, "title", source, record, fmt),
+        abstract=_text_field(obj, "abstract", source, record, fmt),
+        authors=authors,
+        year=year if year is None or 1000 <= year <= 2999 else None,
         month=month,
         day=day,
-        venue=clean_text(venue) or None,
-        identifiers=ids,
+        venue=R.clean(venue) if isinstance(venue, str) else None,
+        organisations=orgs,
+        identifiers=_ids(obj, source, record, fmt),
         line=record if isinstance(record, int) else None,
-        extra={"fields_of_study": sorted({str(f) for f in fields if f})} if isinstance(fields, list) and any(fields) else {},
+        extra=extra,
     )
 
 
 def parse_line(raw: bytes | str, source: str, line: int) -> ParsedPaper | None:
     """One line of a JSON-lines dump of paper records (API pages or the datasets' shape)."""
-    from ._records import json_line
-
-    paper = paper_from_record(json_line(raw, source, line, PAPER), source, line)
+    obj = R.json_line(raw, source, line, PAPER)
+    R.refuse_wrapper(obj, source, line, PAPER)
+    if obj is None:
+        return None
+    paper = paper_from_record(obj, source, line)
     return paper if paper.title or paper.abstract else None
 
 
-def parse_paper(text: str, source: str) -> ParsedProfile:
-    papers = []
-    for n, obj in _load(text, source, PAPER):
+def parse_paper(text: str, source: str, errors: list[ParseError] | None = None) -> ParsedProfile:
+    def build(obj: Any, n: int) -> ParsedPaper | None:
         paper = paper_from_record(obj, source, n)
-        if paper.title or paper.abstract:
-            papers.append(paper)
+        return paper if paper.title or paper.abstract else None
+
+    papers = R.collect_papers(R.json_records(text, source, PAPER, errors), build, errors)
     return ParsedProfile(source=source, format=PAPER, papers=papers)
 
 
 def parse_author(text: str, source: str) -> ParsedProfile:
-    objs = _load(text, source, AUTHOR)
-    n, obj = objs[0]
-    if not isinstance(obj, dict) or "name" not in obj:
-        raise ParseError("no author name", source=source, format=AUTHOR, record=n, expected="an object with 'authorId', 'name', 'papers'")
+    obj = R.first_record(text)
+    if not isinstance(obj, dict) or not isinstance(obj.get("name"), str):
+        raise ParseError("no author name", source=source, format=AUTHOR, record=1, expected="an object with 'authorId', 'name', 'papers'")
     papers = []
-    for i, p in enumerate(obj.get("papers") or [], 1):
+    listed = obj.get("papers")
+    for i, p in enumerate(listed if isinstance(listed, list) else [], 1):
         if isinstance(p, dict) and (p.get("title") or p.get("abstract")):
             papers.append(paper_from_record(p, source, i, AUTHOR))
-    return ParsedProfile(source=source, format=AUTHOR, papers=papers, declared_name=clean_text(obj["name"]))
+    return ParsedProfile(source=source, format=AUTHOR, papers=papers, declared_name=R.clean(obj["name"]))

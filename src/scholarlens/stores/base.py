@@ -129,6 +129,21 @@ class Store(ABC):
     def _rollback(self) -> None:
         self.conn.rollback()
 
+    # -- bulk writes (dumps) --------------------------------------------------------------
+    @contextmanager
+    def bulk_load(self) -> Iterator[Store]:
+        """Tune the connection for a long run of batched writes (a dump ingest) and restore
+        it afterwards. Transactions inside stay as they are (one per batch)."""
+        yield self
+
+    def next_id(self, table: str) -> int:
+        """The first id above every id ``table`` has used, for rows inserted with explicit ids
+        (announce the last one used with :meth:`claim_ids`)."""
+        return int(self.scalar(f"SELECT COALESCE(MAX(id), 0) FROM {table}") or 0) + 1
+
+    def claim_ids(self, table: str, last: int) -> None:  # noqa: B027 - a no-op where ids follow by themselves
+        """Ids up to ``last`` were inserted explicitly: generated ids must come after them."""
+
     def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:

@@ -1,81 +1,36 @@
 """JSON routes under ``/api``: one core call each, mirroring the Python API.
 
 Errors are ``application/problem+json`` (RFC 9457) with the status codes of
-:data:`scholarlens.web.app.ERROR_STATUS`; lists are paged with ``limit``/``offset`` and
-answer ``{"items", "limit", "offset", "next_offset", "total"}``.
+:data:`scholarlens.web.problems.ERROR_STATUS`; lists are paged with ``limit``/``offset`` and
+answer ``{"items", "limit", "offset", "next_offset", "total"}``. Queries that compute (experts,
+reviewers, whois, person, similar) run through :meth:`WebContext.compute`: concurrently, within
+the per-request limits.
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from .. import formats
-from ..errors import InputError, QueryError
-from ..formats._io import decode_bytes
-from ..models import ParsedProfile
-from .app import CORE_LOCK, ctx_of
+from ..errors import InputError
+from .context import ctx_of
+from .forms import (
+    Limit,
+    Offset,
+    PaperId,
+    PersonId,
+    SearchQ,
+    check_format,
+    page,
+    paper_text,
+    parse_upload,
+)
 
 router = APIRouter(prefix="/api")
-
-MAX_LIMIT = 200
-Limit = Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size")]
-Offset = Annotated[int, Query(ge=0, description="Items to skip")]
-SearchQ = Annotated[str | None, Query(max_length=500, description="Substring filter")]
-
-
-# -- helpers shared with the pages ---------------------------------------------------------
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def locked(fn: F) -> F:
-    """A KnowledgeBase method, called under :data:`CORE_LOCK`."""
-
-    @functools.wraps(fn)
-    def run(*args: Any, **kwargs: Any) -> Any:
-        with CORE_LOCK:
-            return fn(*args, **kwargs)
-
-    return run  # type: ignore[return-value]
-
-
-def page(items: list[Any], limit: int, offset: int, total: int | None) -> dict[str, Any]:
-    """A page from ``limit + 1`` fetched items (the extra one only says whether more exist)."""
-    more = len(items) > limit
-    return {
-        "items": items[:limit],
-        "limit": limit,
-        "offset": offset,
-        "next_offset": offset + limit if more else None,
-        "total": total,
-    }
-
-
-def parse_upload(data: bytes, filename: str | None, format: str | None) -> ParsedProfile:
-    """Parse an uploaded profile in memory (never written anywhere, never executed)."""
-    name = (filename or "pasted").replace("\n", " ")[:200]
-    source = f"<upload:{name}>"
-    if not data.strip():
-        raise InputError("the upload is empty: paste a profile or choose a file")
-    return formats.parse_text(decode_bytes(data, source), source, format or None)
-
-
-def paper_text(title: str | None, abstract: str | None, text: str | None) -> str:
-    parts = [p.strip() for p in (title, abstract, text) if p and p.strip()]
-    if not parts:
-        raise QueryError("give the paper's title and abstract (or its text)")
-    return "\n\n".join(parts)
-
-
-def check_format(format: str | None) -> str | None:
-    if format:
-        formats.get_format(format)  # UnknownFormatError → 422
-    return format or None
 
 
 # -- knowledge base ------------------------------------------------------------------------
@@ -107,10 +62,13 @@ def profile(request: Request, ref: str) -> dict[str, Any]:
 
 
 @router.get("/profiles/{ref}/whois", summary="Who probably wrote a stored profile, with evidence")
-def profile_whois(request: Request, ref: str, limit: Annotated[int, Query(ge=1, le=50)] = 5) -> dict[str, Any]:
-    kb = ctx_of(request).kb
-    pid = kb.resolve_profile_id(ref)
-    return locked(kb.whois)(pid, limit=limit)  # type: ignore[no-any-return]
+async def profile_whois(request: Request, ref: str, limit: Annotated[int, Query(ge=1, le=50)] = 5) -> dict[str, Any]:
+    ctx = ctx_of(request)
+
+    def run() -> dict[str, Any]:
+        return ctx.kb.whois(ctx.kb.resolve_profile_id(ref), limit=limit)
+
+    return await ctx.compute(run)
 
 
 @router.get("/papers", summary="Deduplicated papers, optionally filtered by a title/abstract substring")
@@ -121,7 +79,7 @@ def papers(request: Request, limit: Limit = 25, offset: Offset = 0, q: SearchQ =
 
 
 @router.get("/papers/{paper_id}", summary="One paper with its authors and sources")
-def paper(request: Request, paper_id: int) -> dict[str, Any]:
+def paper(request: Request, paper_id: PaperId) -> dict[str, Any]:
     return ctx_of(request).kb.paper(paper_id)
 
 
@@ -133,24 +91,27 @@ def people(request: Request, limit: Limit = 25, offset: Offset = 0, q: SearchQ =
 
 
 @router.get("/people/{person_id}", summary="A person: papers by year, topics over time, co-authors, similar people")
-def person(request: Request, person_id: int) -> dict[str, Any]:
-    return locked(ctx_of(request).kb.person)(person_id)  # type: ignore[no-any-return]
+async def person(request: Request, person_id: PersonId) -> dict[str, Any]:
+    ctx = ctx_of(request)
+    return await ctx.compute(lambda: ctx.kb.person(person_id))
 
 
 @router.get("/people/{person_id}/similar", summary="People whose work is closest to this person's")
-def similar(request: Request, person_id: int, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[dict[str, Any]]:
-    return locked(ctx_of(request).kb.similar)(person_id, limit=limit)  # type: ignore[no-any-return]
+async def similar(request: Request, person_id: PersonId, limit: Annotated[int, Query(ge=1, le=50)] = 10) -> list[dict[str, Any]]:
+    ctx = ctx_of(request)
+    return await ctx.compute(lambda: ctx.kb.similar(person_id, limit=limit))
 
 
 # -- expertise -----------------------------------------------------------------------------
 @router.get("/experts", summary="Who knows about X: ranked people with the papers that justify it")
-def experts(
+async def experts(
     request: Request,
     q: Annotated[str, Query(min_length=1, max_length=2000, description="Topic, question or text")],
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
-    found = locked(ctx_of(request).kb.experts)(q, limit=limit)
-    return {"query": q, "experts": found}
+    ctx = ctx_of(request)
+    found = await ctx.compute(lambda: ctx.kb.experts(q, limit=limit))
+    return {"query": q, "experts": found, "match": ctx.kb.match(found)}
 
 
 class PaperIn(BaseModel):
@@ -162,11 +123,12 @@ class PaperIn(BaseModel):
 
 
 @router.post("/reviewers", summary="Who should review this paper; conflicts of interest marked")
-def reviewers(request: Request, body: PaperIn) -> dict[str, Any]:
+async def reviewers(request: Request, body: PaperIn) -> dict[str, Any]:
+    ctx = ctx_of(request)
     text = paper_text(body.title, body.abstract, body.text)
     authors = [a.strip() for a in body.authors if a.strip()] or None
-    found = locked(ctx_of(request).kb.reviewers)(text, authors=authors, limit=body.limit)
-    return {"reviewers": found}
+    found = await ctx.compute(lambda: ctx.kb.reviewers(text, authors=authors, limit=body.limit))
+    return {"reviewers": found, "match": ctx.kb.match(found)}
 
 
 # -- identity ------------------------------------------------------------------------------
@@ -178,23 +140,32 @@ class ProfileIn(BaseModel):
 
 
 @router.post("/whois", summary="Who probably wrote this profile (pasted text), with evidence")
-def whois(request: Request, body: ProfileIn) -> dict[str, Any]:
-    parsed = parse_upload(body.text.encode("utf-8"), body.filename, check_format(body.format))
-    return locked(ctx_of(request).kb.whois)(parsed, limit=body.limit)  # type: ignore[no-any-return]
+async def whois(request: Request, body: ProfileIn) -> dict[str, Any]:
+    ctx = ctx_of(request)
+    format = check_format(body.format)
+
+    def run() -> dict[str, Any]:
+        parsed = parse_upload(body.text.encode("utf-8"), body.filename, format, ctx.limits.max_records)
+        return ctx.kb.whois(parsed, limit=body.limit)
+
+    return await ctx.compute(run)
 
 
 @router.post("/whois/upload", summary="Who probably wrote this profile (uploaded file), with evidence")
-def whois_upload(
+async def whois_upload(
     request: Request,
     file: Annotated[UploadFile, File(description="A profile file in any supported format")],
     format: Annotated[str | None, Form()] = None,
     limit: Annotated[int, Form(ge=1, le=50)] = 5,
 ) -> dict[str, Any]:
-    parsed = parse_upload(file.file.read(), file.filename, check_format(format))
-    return locked(ctx_of(request).kb.whois)(parsed, limit=limit)  # type: ignore[no-any-return]
+    ctx = ctx_of(request)
+    data, name, forced = await file.read(), file.filename, check_format(format)
 
+    def run() -> dict[str, Any]:
+        parsed = parse_upload(data, name, forced, ctx.limits.max_records)
+        return ctx.kb.whois(parsed, limit=limit)
 
-
+    return await ctx.compute(run)
 
 # -- writes --------------------------------------------------------------------------------
 @router.post("/ingest", status_code=202, summary="Ingest uploaded profile files in the background (a write)")
@@ -217,7 +188,7 @@ def ingest(
 def remove_profile(request: Request, ref: str) -> dict[str, Any]:
     ctx = ctx_of(request)
     ctx.guard.check(request.headers, dict(request.cookies))
-    with CORE_LOCK:
+    with ctx.serial:
         return ctx.kb.remove_profile(ref)
 
 

@@ -2,24 +2,30 @@
 
 The request that uploads files returns at once with a job id; one worker thread ingests jobs
 in order (writes are serialised; readers keep going thanks to WAL) and records the core's
-``(stage, done, total)`` progress, which the browser polls.
+``(stage, done, total)`` progress, which the browser polls. After the files, the job embeds
+the papers they brought (stage ``embedding``), so the next query finds every vector cached
+instead of embedding them inside someone's request.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..catalog import paper_text
 from ..errors import NotFoundError, ScholarLensError
 from ..kb import KnowledgeBase
+from .problems import database_error_text
 from .security import write_upload
 
 log = logging.getLogger("scholarlens")
@@ -52,8 +58,10 @@ class Job:
         n = max(len(self.files), 1)
         if self.finished:
             return 100
+        if self.stage == "embedding":
+            return min(99, 90 + int(9 * self.done / self.total) if self.total else 90)
         part = 0.8 * self.done / self.total if self.stage == "records" and self.total else 0.0
-        return min(99, int(100 * (self.files_done + part) / n))
+        return min(90, int(90 * (self.files_done + part) / n))
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -65,13 +73,22 @@ class Job:
 class JobRunner:
     """Runs ingest jobs one at a time on a worker thread and remembers the last ``keep``."""
 
-    def __init__(self, kb: KnowledgeBase, upload_dir: Path, keep: int = 100, lock: AbstractContextManager[Any] | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        upload_dir: Path,
+        keep: int = 100,
+        lock: AbstractContextManager[Any] | None = None,
+        reader: KnowledgeBase | None = None,
+    ) -> None:
         self.kb = kb
+        self.reader = reader or kb
         self.upload_dir = upload_dir
         self.keep = keep
         self._write_lock = lock or nullcontext()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scholarlens-ingest")
 
     def submit(self, uploads: list[tuple[str, bytes]], format: str | None = None) -> Job:
@@ -94,8 +111,34 @@ class JobRunner:
         with self._lock:
             return list(reversed(self._jobs.values()))
 
+    def warm_up(self) -> None:
+        """Load the model and embed the stored papers not cached yet, on the worker thread
+        (before any queued ingest), so the first queries do not do it inside a request."""
+        self._pool.submit(self._warm)
+
+    def _warm(self) -> None:
+        def progress(stage: str, done: int, total: int | None) -> None:
+            if self._stopping.is_set():
+                raise _Stopped
+
+        try:
+            n = embed_papers(self.kb, self.reader, progress)
+            log.info("warm-up: %d paper texts embedded or found cached", n)
+        except _Stopped:
+            pass
+        except Exception as exc:  # noqa: BLE001 - a warm-up failure must not stop the server
+            log.warning("warm-up failed (queries will embed what they need): %s", " ".join(str(exc).split()))
+        finally:
+            self._close_worker_connection()
+
     def shutdown(self) -> None:
+        self._stopping.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _close_worker_connection(self) -> None:
+        # A file database gives each thread its own connection: close the worker's.
+        if getattr(self.kb.store, "path", ":memory:") != ":memory:":
+            self.kb.store.close()
 
     def _run(self, job: Job, uploads: list[tuple[str, bytes]]) -> None:
         job.status = "running"
@@ -104,21 +147,20 @@ class JobRunner:
             job.files = [p.name for p in paths]
             job.current = job.files[0] if job.files else None
             job.stage = "parsing"
-
-            def progress(stage: str, done: int, total: int) -> None:
-                if stage == "files":
-                    job.files_done = done
-                    job.current = job.files[done] if done < len(job.files) else None
-                    job.stage, job.done, job.total = "parsing", 0, 0
-                else:
-                    job.stage, job.done, job.total = stage, done, total
-
             with self._write_lock:
-                report = self.kb.ingest(paths, format=job.format, progress=progress)
+                report = self.kb.ingest(paths, format=job.format, progress=_progress_of(job))
             job.report = report.to_dict()
+            totals = job.report["totals"]
+            if totals.get("new_papers") or totals.get("merged_papers"):
+                job.current = None
+                with self._write_lock:
+                    embed_papers(self.kb, self.reader, _progress_of(job))
             job.status = "done"
         except (ScholarLensError, OSError, ValueError) as exc:
             job.error = str(exc)
+            job.status = "failed"
+        except sqlite3.DatabaseError as exc:
+            job.error = database_error_text(exc)
             job.status = "failed"
         except Exception as exc:  # pragma: no cover - a bug; keep the worker alive and say so
             log.exception("ingest job %s crashed", job.id)
@@ -127,6 +169,36 @@ class JobRunner:
         finally:
             job.finished_at = time.time()
             job.current = None
-            # A file database gives each thread its own connection: close the worker's.
-            if getattr(self.kb.store, "path", ":memory:") != ":memory:":
-                self.kb.store.close()
+            self._close_worker_connection()
+
+
+class _Stopped(Exception):
+    """The server is shutting down: the warm-up stops between steps."""
+
+
+def _progress_of(job: Job) -> Callable[[str, int, int | None], None]:
+    """The core's progress callback, recorded on the job for the browser to poll."""
+
+    def progress(stage: str, done: int, total: int | None) -> None:
+        if stage == "files":
+            job.files_done = done
+            job.current = job.files[done] if done < len(job.files) else None
+            job.stage, job.done, job.total = "parsing", 0, 0
+        else:
+            job.stage, job.done, job.total = stage, done, total or 0
+
+    return progress
+
+
+def embed_papers(writer: KnowledgeBase, reader: KnowledgeBase, progress: Callable[[str, int, int | None], None], step: int = 256) -> int:
+    """Embed every stored paper whose vector is not cached yet: into the store's embedding
+    cache (through ``writer``) and the serving knowledge base's memo (``reader``, whose model
+    is the one loaded for queries). Returns how many paper texts were looked at."""
+    rows = writer.store.query("SELECT title, abstract FROM papers WHERE title IS NOT NULL OR abstract IS NOT NULL ORDER BY id")
+    texts = [t for t in (paper_text(r["title"], r["abstract"]) for r in rows) if t]
+    encoder = reader.encoder
+    progress("embedding", 0, len(texts))
+    for start in range(0, len(texts), step):
+        reader.vectors.embed(encoder, texts[start : start + step], writer.store)
+        progress("embedding", min(start + step, len(texts)), len(texts))
+    return len(texts)

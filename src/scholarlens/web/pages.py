@@ -2,8 +2,8 @@
 
 Every form works without JavaScript (plain GET/POST, full page back). With htmx, forms swap
 only their ``#results`` region (``hx-select``), so the server has one template per page, not
-a page and a fragment. Charts are Vega-Lite specs written here and drawn by the vendored
-vega-embed in the browser.
+a page and a fragment. Charts are Vega-Lite specs (:mod:`scholarlens.web.charts`) drawn by the
+vendored vega-embed in the browser.
 """
 
 from __future__ import annotations
@@ -16,36 +16,30 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from .. import formats
 from ..errors import InputError, QueryError
-from .api import check_format, locked, paper_text, parse_upload
-from .app import ctx_of
-from .security import COOKIE, WriteDenied, same_origin
+from .charts import topics_chart, years_chart
+from .context import WebContext, ctx_of
+from .forms import (
+    PAGE,
+    Offset,
+    PaperId,
+    PersonId,
+    author_list,
+    check_format,
+    csrf,
+    file_bytes,
+    pager,
+    paper_text,
+    parse_upload,
+)
+from .security import COOKIE
 
 router = APIRouter(include_in_schema=False)
-PAGE = 25
 
 
-def _pager(offset: int, limit: int, n_items: int, total: int | None) -> dict[str, Any]:
-    return {
-        "offset": offset,
-        "limit": limit,
-        "prev": max(offset - limit, 0) if offset > 0 else None,
-        "next": offset + limit if n_items > limit else None,
-        "total": total,
-        "first": offset + 1 if n_items else 0,
-        "last": offset + min(n_items, limit),
-    }
-
-
-def _csrf(request: Request) -> None:
-    if not same_origin(request.headers):
-        raise WriteDenied(403, "cross-site form submission refused")
-
-
-def _file_bytes(file: Any) -> bytes:
-    """Bytes of an optional upload field (browsers send an empty part when none was chosen)."""
-    if isinstance(file, StarletteUploadFile) and file.filename:
-        return file.file.read()
-    return b""
+def _whois_upload(ctx: WebContext, data: bytes, name: str, format: str | None) -> dict[str, Any]:
+    parsed = parse_upload(data, name, format, ctx.limits.max_records)
+    result = ctx.kb.whois(parsed)
+    return {**result, "_parsed": {"format": parsed.format, "papers": len(parsed.papers), "source": parsed.source}}
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -56,13 +50,13 @@ def index(request: Request) -> Response:
 
 # -- who knows about X ---------------------------------------------------------------------
 @router.get("/experts", response_class=HTMLResponse)
-def experts(request: Request, q: Annotated[str, Query(max_length=2000)] = "", limit: Annotated[int, Query(ge=1, le=50)] = 10) -> Response:
+async def experts(request: Request, q: Annotated[str, Query(max_length=2000)] = "", limit: Annotated[int, Query(ge=1, le=50)] = 10) -> Response:
     ctx = ctx_of(request)
     results = None
     error = None
     if q.strip():
         try:
-            results = locked(ctx.kb.experts)(q, limit=limit)
+            results = await ctx.compute(lambda: ctx.kb.experts(q, limit=limit))
         except QueryError as exc:
             error = str(exc)
     return ctx.render(request, "experts.html", q=q, limit=limit, results=results, error=error)
@@ -75,7 +69,7 @@ def reviewers_form(request: Request) -> Response:
 
 
 @router.post("/reviewers", response_class=HTMLResponse)
-def reviewers(
+async def reviewers(
     request: Request,
     title: Annotated[str, Form(max_length=2000)] = "",
     abstract: Annotated[str, Form(max_length=50_000)] = "",
@@ -83,15 +77,15 @@ def reviewers(
     file: Annotated[UploadFile | None, File()] = None,
     limit: Annotated[int, Form(ge=1, le=50)] = 10,
 ) -> Response:
-    _csrf(request)
+    csrf(request.headers)
     ctx = ctx_of(request)
     form = {"title": title, "abstract": abstract, "authors": authors}
-    author_list = [a.strip() for a in authors.replace(";", "\n").split("\n") if a.strip()]
+    names = author_list(authors) or None
     results, error = None, None
     try:
-        uploaded = _file_bytes(file)
+        uploaded = file_bytes(file)
         text = paper_text(title, abstract, uploaded.decode("utf-8", "replace") if uploaded else None)
-        results = locked(ctx.kb.reviewers)(text, authors=author_list or None, limit=limit)
+        results = await ctx.compute(lambda: ctx.kb.reviewers(text, authors=names, limit=limit))
     except InputError as exc:
         error = str(exc)
     return ctx.render(request, "reviewers.html", form=form, results=results, error=error, status_code=200 if error is None else 400)
@@ -99,36 +93,34 @@ def reviewers(
 
 # -- who wrote this profile ----------------------------------------------------------------
 @router.get("/whois", response_class=HTMLResponse)
-def whois_form(request: Request, profile: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+async def whois_form(request: Request, profile: Annotated[str | None, Query(max_length=200)] = None) -> Response:
     ctx = ctx_of(request)
     result, stored = None, None
     if profile:
         pid = ctx.kb.resolve_profile_id(profile)
         stored = ctx.kb.profile(pid)
-        result = locked(ctx.kb.whois)(pid)
+        result = await ctx.compute(lambda: ctx.kb.whois(pid))
     return ctx.render(request, "whois.html", formats=formats.FORMATS, form={}, result=result, stored=stored)
 
 
 @router.post("/whois", response_class=HTMLResponse)
-def whois(
+async def whois(
     request: Request,
     text: Annotated[str, Form(max_length=10_000_000)] = "",
     file: Annotated[UploadFile | None, File()] = None,
     format: Annotated[str, Form(max_length=50)] = "",
 ) -> Response:
-    _csrf(request)
+    csrf(request.headers)
     ctx = ctx_of(request)
     form = {"text": text, "format": format}
     result, error, upload_name = None, None, None
     try:
-        data = _file_bytes(file)
+        data = file_bytes(file)
         if data and isinstance(file, StarletteUploadFile):
             upload_name = file.filename
         else:
             data = text.encode("utf-8")
-        parsed = parse_upload(data, upload_name or "pasted", check_format(format))
-        result = locked(ctx.kb.whois)(parsed)
-        result = {**result, "_parsed": {"format": parsed.format, "papers": len(parsed.papers), "source": parsed.source}}
+        result = await ctx.compute(_whois_upload, ctx, data, upload_name or "pasted", check_format(format))
     except InputError as exc:
         error = str(exc)
     return ctx.render(
@@ -145,31 +137,31 @@ def whois(
 
 # -- browsing ------------------------------------------------------------------------------
 @router.get("/people", response_class=HTMLResponse)
-def people(request: Request, q: Annotated[str, Query(max_length=500)] = "", offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+def people(request: Request, q: Annotated[str, Query(max_length=500)] = "", offset: Offset = 0) -> Response:
     ctx = ctx_of(request)
     items = ctx.kb.people(limit=PAGE + 1, offset=offset, q=q or None)
     total = None if q else ctx.kb.count("people")
-    return ctx.render(request, "people.html", q=q, items=items[:PAGE], pg=_pager(offset, PAGE, len(items), total))
+    return ctx.render(request, "people.html", q=q, items=items[:PAGE], pg=pager(offset, PAGE, len(items), total))
 
 
 @router.get("/people/{person_id}", response_class=HTMLResponse)
-def person(request: Request, person_id: int) -> Response:
+async def person(request: Request, person_id: PersonId) -> Response:
     ctx = ctx_of(request)
-    view = locked(ctx.kb.person)(person_id)
+    view = await ctx.compute(lambda: ctx.kb.person(person_id))
     charts = {"years": years_chart(view.get("papers_by_year") or {}), "topics": topics_chart(view.get("topics") or [])}
     return ctx.render(request, "person.html", view=view, p=view.get("person") or {}, charts=charts)
 
 
 @router.get("/papers", response_class=HTMLResponse)
-def papers(request: Request, q: Annotated[str, Query(max_length=500)] = "", offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+def papers(request: Request, q: Annotated[str, Query(max_length=500)] = "", offset: Offset = 0) -> Response:
     ctx = ctx_of(request)
     items = ctx.kb.papers(limit=PAGE + 1, offset=offset, q=q or None)
     total = None if q else ctx.kb.count("papers")
-    return ctx.render(request, "papers.html", q=q, items=items[:PAGE], pg=_pager(offset, PAGE, len(items), total))
+    return ctx.render(request, "papers.html", q=q, items=items[:PAGE], pg=pager(offset, PAGE, len(items), total))
 
 
 @router.get("/papers/{paper_id}", response_class=HTMLResponse)
-def paper(request: Request, paper_id: int) -> Response:
+def paper(request: Request, paper_id: PaperId) -> Response:
     ctx = ctx_of(request)
     item = ctx.kb.paper(paper_id)
     people_by_name = {}
@@ -181,12 +173,12 @@ def paper(request: Request, paper_id: int) -> Response:
 
 
 @router.get("/profiles", response_class=HTMLResponse)
-def profiles(request: Request, q: Annotated[str, Query(max_length=500)] = "", offset: Annotated[int, Query(ge=0)] = 0) -> Response:
+def profiles(request: Request, q: Annotated[str, Query(max_length=500)] = "", offset: Offset = 0) -> Response:
     ctx = ctx_of(request)
     items = ctx.kb.profiles(q=q or None)
     total = len(items)
     window = items[offset : offset + PAGE + 1]
-    return ctx.render(request, "profiles.html", q=q, items=window[:PAGE], pg=_pager(offset, PAGE, len(window), total))
+    return ctx.render(request, "profiles.html", q=q, items=window[:PAGE], pg=pager(offset, PAGE, len(window), total))
 
 
 @router.get("/profiles/{ref}", response_class=HTMLResponse)
@@ -208,7 +200,7 @@ def ingest(
     files: Annotated[list[UploadFile] | None, File()] = None,
     format: Annotated[str, Form(max_length=50)] = "",
 ) -> Response:
-    _csrf(request)
+    csrf(request.headers)
     ctx = ctx_of(request)
     ctx.guard.check(request.headers, dict(request.cookies))
     uploads = [(f.filename or "upload.txt", f.file.read()) for f in files or [] if isinstance(f, StarletteUploadFile) and f.filename]
@@ -237,7 +229,7 @@ def login_form(request: Request, next: str = "/ingest") -> Response:
 
 @router.post("/login", response_class=HTMLResponse)
 def login(request: Request, token: Annotated[str, Form(max_length=1000)] = "", next: Annotated[str, Form()] = "/ingest") -> Response:
-    _csrf(request)
+    csrf(request.headers)
     ctx = ctx_of(request)
     if not ctx.guard.needs_token:
         return RedirectResponse(_local(next), status_code=303)
@@ -250,7 +242,7 @@ def login(request: Request, token: Annotated[str, Form(max_length=1000)] = "", n
 
 @router.post("/logout")
 def logout(request: Request) -> Response:
-    _csrf(request)
+    csrf(request.headers)
     response = RedirectResponse("/", status_code=303)
     response.delete_cookie(COOKIE)
     return response
@@ -273,67 +265,5 @@ def api_index(request: Request) -> Response:
     return ctx_of(request).render(request, "api.html", routes=routes, version=schema.get("info", {}).get("version"))
 
 
-# -- charts --------------------------------------------------------------------------------
-_AXIS = {"labelFontSize": 12, "titleFontSize": 12}
-
-
-def years_chart(papers_by_year: dict[Any, Any]) -> dict[str, Any] | None:
-    """Vega-Lite bar chart of papers per year (values may be counts or lists of papers)."""
-    rows = []
-    for year, value in papers_by_year.items():
-        try:
-            y = int(year)
-        except (TypeError, ValueError):
-            continue
-        n = len(value) if isinstance(value, list | tuple) else int(value or 0)
-        rows.append({"year": y, "papers": n})
-    if not rows:
-        return None
-    return {
-        "data": {"values": sorted(rows, key=lambda r: r["year"])},
-        "mark": {"type": "bar", "color": "#3b6ea8", "cornerRadiusEnd": 2},
-        "encoding": {
-            "x": {"field": "year", "type": "ordinal", "title": "Year", "axis": {"labelAngle": 0, **_AXIS}},
-            "y": {"field": "papers", "type": "quantitative", "title": "Papers", "axis": {"tickMinStep": 1, **_AXIS}},
-            "tooltip": [{"field": "year", "type": "ordinal"}, {"field": "papers", "type": "quantitative"}],
-        },
-        "width": "container",
-        "height": 160,
-    }
-
-
-def topics_chart(topics: list[dict[str, Any]], top: int = 6) -> dict[str, Any] | None:
-    """Vega-Lite line chart of each topic's weight per year (the person's topics over time)."""
-    rows = []
-    for t in topics[:top]:
-        for year, weight in (t.get("by_year") or {}).items():
-            try:
-                rows.append({"year": int(year), "topic": str(t.get("label", "?")), "weight": float(weight or 0)})
-            except (TypeError, ValueError):
-                continue
-    if not rows:
-        return None
-    years = {r["year"] for r in rows}
-    mark = {"type": "line", "point": True, "strokeWidth": 2} if len(years) > 1 else {"type": "bar"}
-    enc: dict[str, Any] = {
-        "x": {"field": "year", "type": "ordinal", "title": "Year", "axis": {"labelAngle": 0, **_AXIS}},
-        "y": {"field": "weight", "type": "quantitative", "title": "Topic weight", "axis": _AXIS},
-        "color": {
-            "field": "topic",
-            "type": "nominal",
-            "title": None,
-            "legend": {"orient": "bottom", "columns": 2, "labelLimit": 260, "labelFontSize": 12},
-        },
-        "tooltip": [
-            {"field": "topic", "type": "nominal"},
-            {"field": "year", "type": "ordinal"},
-            {"field": "weight", "type": "quantitative", "format": ".2f"},
-        ],
-    }
-    if len(years) == 1:
-        enc["xOffset"] = {"field": "topic"}
-    return {"data": {"values": rows}, "mark": mark, "encoding": enc, "width": "container", "height": 220}
-
-
-__all__ = ["router", "topics_chart", "years_chart"]
+__all__ = ["router"]
 

