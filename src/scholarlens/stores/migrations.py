@@ -136,4 +136,14 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         CREATE INDEX authorships_profile ON authorships(profile_id);
         """,
     ),
+    (
+        5,
+        "index change log (triggers installed by the index engine)",
+        """
+        CREATE TABLE index_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            paper_id INTEGER NOT NULL
+        );
+        """,
+    ),
 ]
