@@ -66,7 +66,7 @@ def ensure_schema(store: Store) -> None:
         raise
     except Exception as exc:  # noqa: BLE001 - the server's message is the useful part
         raise StoreError(
-            f"cannot set up pgvector in {getattr(store, 'path', 'the database')!r}: {exc}. Install pgvector on the server "
+            f"cannot set up pgvector in this PostgreSQL database: {exc}. Install pgvector on the server "
             "(>= 0.5) and run CREATE EXTENSION vector; as a superuser once."
         ) from exc
 
