@@ -227,7 +227,10 @@ def main() -> int:
             with httpx.Client(base_url=base, timeout=600) as client:
                 rss_boot = rss.now()
                 t0 = time.perf_counter()
-                client.get("/api/experts", params={"q": "warm up"}).raise_for_status()
+                # The server embeds the stored papers in the background as it starts; a query
+                # that comes before that is done may run out of its time budget (503): retry.
+                while client.get("/api/experts", params={"q": "warm up"}).status_code == 503:
+                    time.sleep(1)
                 for text in texts:
                     client.post("/api/whois", json={"text": text}).raise_for_status()
                 people = client.get("/api/people", params={"limit": 40}).json()["items"]

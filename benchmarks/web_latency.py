@@ -103,7 +103,10 @@ def main() -> int:
                     time.sleep(0.1)
                 startup = time.perf_counter() - t0
                 t0 = time.perf_counter()
-                client.get("/api/experts", params={"q": "warm up"}).raise_for_status()
+                # the server embeds stored papers in the background as it starts; a query that
+                # comes first may run out of its time budget (503): retry until it is answered
+                while client.get("/api/experts", params={"q": "warm up"}).status_code == 503:
+                    time.sleep(1)
                 warmup = time.perf_counter() - t0
                 # First sight of each profile: its papers' embeddings are computed, then cached.
                 cold = _time(client, len(texts), lambda i: ("POST", "/api/whois", {"json": {"text": texts[i]}}))

@@ -19,7 +19,7 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "scholarlens"
 #: Layers, lowest first; inside a layer a module may import the ones listed before it.
 LAYERS: list[tuple[str, list[str]]] = [
     ("L0 foundation", ["errors", "settings", "records", "models", "text", "names", "mojibake"]),
-    ("L1 adapters", ["formats", "stores", "embeddings", "distributed", "index", "scoring", "calibration"]),
+    ("L1 adapters", ["formats", "stores", "embeddings", "distributed", "scoring", "calibration", "index"]),
     ("L2 ingest stages", ["papers", "people", "matching", "owners", "authorship", "profiles", "ingest"]),
     (
         "L3 query features",

@@ -20,9 +20,9 @@ from .catalog import paper_text
 from .embeddings import Encoder, embed_cached, get_encoder
 from .errors import InputError, ParseError
 from .expertise import Pool, Progress
-from .index import LexicalIndex
+from .index.batch import affinity as batch_affinity
 from .names import person_key
-from .scoring import Method, aggregate, get_method, paper_weights
+from .scoring import Method, get_method
 from .stores import Store, open_store
 
 log = logging.getLogger("scholarlens")
@@ -255,29 +255,25 @@ def affinity_scores(
         if not isinstance(cache, Store):
             store.close()
     vectors, sub_vectors = allv[: len(pool.texts)], allv[len(pool.texts) :]
-    lexical = LexicalIndex(pool.ids, pool.texts, extra=[t for _, t in subs]) if m.lexical else None
-    out: list[tuple[str, str, float]] = []
     order = [r for r in reviewers if r in pool.people]
+    # Blocked products and one aggregation over every reviewer (index.batch); the rows come
+    # out in the order the per-pair loop wrote them (block, reviewer, submission).
+    scores = batch_affinity(
+        m,
+        vectors,
+        pool.texts,
+        [pool.people[r] for r in order],
+        pool.n_authors,
+        pool.years,
+        sub_vectors,
+        [t for _, t in subs],
+        block=BLOCK,
+        progress=progress,
+    )
+    out: list[tuple[str, str, float]] = []
     for start in range(0, len(subs), BLOCK):
         block = subs[start : start + BLOCK]
-        sims = np.zeros((len(block), len(pool.ids)), dtype=np.float32)
-        if m.dense:
-            sims += m.dense * (sub_vectors[start : start + len(block)] @ vectors.T)
-        if lexical is not None:
-            sims += m.lexical * lexical.similarities([t for _, t in block])
-        newest = max((y for y in pool.years if y), default=None)
-        for rid in order:
-            cols_pos = pool.people[rid]
-            cols = [c for c, _ in cols_pos]
-            w = paper_weights(
-                m,
-                [pool.n_authors[c] for c in cols],
-                [pool.years[c] for c in cols],
-                [p for _, p in cols_pos],
-                newest,
-            )
-            scores, _ = aggregate(sims[:, cols], w, m)
-            out.extend((pid, rid, float(s)) for (pid, _), s in zip(block, scores, strict=True))
-        if progress:
-            progress("scoring", min(start + BLOCK, len(subs)), len(subs))
+        for j, rid in enumerate(order):
+            col = scores[start : start + len(block), j].tolist()
+            out.extend((pid, rid, s) for (pid, _), s in zip(block, col, strict=True))
     return out

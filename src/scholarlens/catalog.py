@@ -42,11 +42,12 @@ def count(store: Store, table: str) -> int:
 
 # -- papers --------------------------------------------------------------------------------
 def paper_authors(store: Store, paper_ids: list[int]) -> dict[int, list[str]]:
-    """Author names of each paper, in author order."""
+    """Author names of each paper, in author order, as its sources list them (a profile owner
+    linked to the paper, provenance ``profile owner``, counts on person pages, not here)."""
     out: dict[int, list[str]] = {p: [] for p in paper_ids}
     for r in store.query_in(
         "SELECT a.paper_id, p.name FROM authorships a JOIN people p ON p.id = a.person_id "
-        "WHERE a.paper_id IN ({marks}) ORDER BY a.paper_id, a.position",
+        "WHERE a.provenance = 'author list' AND a.paper_id IN ({marks}) ORDER BY a.paper_id, a.position",
         paper_ids,
     ):
         out[r["paper_id"]].append(r["name"])

@@ -20,10 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from .catalog import find_people, paper_text
+from .catalog import paper_text
+from .conflicts import person_conflicts
 from .embeddings import Encoder, embed_cached
 from .errors import QueryError
 from .index import DenseIndex, LexicalIndex, check_query
+from .index.engine import engine_for
 from .records import ParsedPaper, Progress
 from .scoring import Method, aggregate, get_method, paper_weights
 from .stores import Store
@@ -163,27 +165,6 @@ def _kb_vectors(
     return embed_cached(store, encoder, pool.texts, progress=cb)
 
 
-def _results(
-    pool: Pool, ranked: list[tuple[Any, float, list[dict[str, Any]]]], method: Method, limit: int
-) -> list[dict[str, Any]]:
-    out = []
-    for rank, (person, score, evidence) in enumerate(ranked[:limit], start=1):
-        n = len(pool.people.get(person, []))
-        shown = [e for e in evidence if e["weight"] > 0]
-        out.append(
-            {
-                "person_id": person,
-                "name": pool.names.get(person, str(person)),
-                "score": round(score, 4),
-                "rank": rank,
-                "evidence": evidence,
-                "explanation": f"{method.describe()} {n} usable paper{'s' if n != 1 else ''}; "
-                f"{len(shown)} shown with weight > 0.",
-            }
-        )
-    return out
-
-
 def _check_limit(limit: int) -> None:
     if limit < 1:
         raise QueryError(f"limit must be at least 1 (got {limit})")
@@ -206,17 +187,61 @@ def find_experts(
     query = check_query(query)
     _check_limit(limit)
     m = get_method(method)
-    result = _rank_text(store, query, m, encoder, progress)
-    if result is None:
-        return []
-    pool, ranked = result
-    return _results(pool, ranked, m, limit)
+    return _engine_results(store, query, m, encoder, limit, progress=progress)
+
+
+def _engine_results(
+    store: Store,
+    text: str,
+    m: Method,
+    encoder: Encoder,
+    limit: int,
+    *,
+    exclude: Sequence[int] = (),
+    progress: Progress | None = None,
+) -> list[dict[str, Any]]:
+    """The top ``limit`` people from the persistent index (:mod:`scholarlens.index.engine`),
+    with evidence built for them only; equal to ranking every person with :func:`_rank_text`."""
+    engine = engine_for(store)
+    engine.snapshot(encoder if m.dense else None, progress=progress)
+    hits = engine.rank(text, m, limit, encoder=encoder, exclude=exclude)
+    evidence = {h.person_id: h.evidence(EVIDENCE) for h in hits}
+    ids = sorted({pid for ev in evidence.values() for pid, _, _ in ev})
+    titles = {r["id"]: r for r in store.query_in("SELECT id, title, year FROM papers WHERE id IN ({marks})", ids)}
+    out = []
+    for rank, h in enumerate(hits, start=1):
+        ev = [
+            {
+                "paper_id": pid,
+                "title": titles[pid]["title"] if pid in titles else None,
+                "year": titles[pid]["year"] if pid in titles else None,
+                "similarity": round(s, 4),
+                "weight": round(w, 4),
+            }
+            for pid, s, w in evidence[h.person_id]
+        ]
+        n = h.n_papers
+        shown = [e for e in ev if e["weight"] > 0]
+        out.append(
+            {
+                "person_id": h.person_id,
+                "name": h.name,
+                "score": round(h.score, 4),
+                "rank": rank,
+                "evidence": ev,
+                "explanation": f"{m.describe()} {n} usable paper{'s' if n != 1 else ''}; "
+                f"{len(shown)} shown with weight > 0.",
+            }
+        )
+    return out
 
 
 def _rank_text(
     store: Store, text: str, m: Method, enc: Encoder, progress: Progress | None
 ) -> tuple[Pool, list[tuple[Any, float, list[dict[str, Any]]]]] | None:
-    """The knowledge base's people ranked for one text (None when nobody has papers)."""
+    """Every person of the knowledge base ranked for one text by re-reading and re-scoring
+    everything (None when nobody has papers): the reference the index engine is tested
+    against (tests/engine) and the benchmarks compare with; queries use the engine."""
     pool = _kb_pool(store)
     if not pool.people:
         return None
@@ -234,30 +259,22 @@ def _submission(paper: str | ParsedPaper) -> tuple[str, list[str]]:
     return check_query(paper), []
 
 
-def conflicts(store: Store, authors: Sequence[str]) -> dict[int, dict[str, Any]]:
-    """person id -> ``{"reason": "author"|"coauthor", "with": [names]}`` for ``authors``."""
+def conflicts(store: Store, authors: Sequence[str], policy: Any = None) -> dict[int, dict[str, Any]]:
+    """person id -> ``{"reason": "author"|"coauthor"|..., "with": [names], "strength", "explanation",
+    "evidence"}`` for ``authors``, judged by the conflict policy (:mod:`scholarlens.conflicts`:
+    window in years, author cap, institutions, declared conflicts); ``weak`` ones are marked
+    but not excluded."""
     out: dict[int, dict[str, Any]] = {}
-    author_ids: dict[int, str] = {}
-    for name in authors:
-        for p in find_people(store, name):
-            author_ids[p["id"]] = name
-            out[p["id"]] = {"reason": "author", "with": [name]}
-    if not author_ids:
-        return out
-    rows = store.query_in(
-        "SELECT DISTINCT a.person_id, b.person_id AS author FROM authorships a JOIN authorships b ON a.paper_id = b.paper_id "
-        "WHERE b.person_id IN ({marks}) AND a.person_id <> b.person_id",
-        list(author_ids),
-    )
-    for r in rows:
-        if r["person_id"] in author_ids:
-            continue
-        c = out.setdefault(r["person_id"], {"reason": "coauthor", "with": []})
-        name = author_ids[r["author"]]
-        if name not in c["with"]:
-            c["with"].append(name)
-    for c in out.values():
-        c["with"].sort()
+    for pid, found in person_conflicts(store, authors, policy).items():
+        top = found[0]
+        also = {a for c in found for a in [c.author, *c.evidence.get("also_with", [])]}
+        out[pid] = {
+            "reason": "author" if top.kind == "same-person" else top.kind,
+            "with": sorted(also),
+            "strength": top.strength,
+            "explanation": top.describe(),
+            "evidence": top.evidence,
+        }
     return out
 
 
@@ -275,21 +292,17 @@ def suggest_reviewers(
     """People ranked as reviewers of ``paper`` (text, or a parsed paper), conflicts marked.
 
     A candidate is in conflict as ``author`` (is one of ``authors``, or of the parsed paper's
-    authors when ``authors`` is None) or ``coauthor`` (shares a stored paper with one).
-    Conflicted candidates stay in the ranking, marked, unless ``exclude_conflicts``.
+    authors when ``authors`` is None), ``coauthor`` (shares a stored paper with one inside the
+    policy's window), ``institution`` or ``declared`` (see :func:`conflicts`). Conflicted
+    candidates stay in the ranking, marked, unless ``exclude_conflicts`` (hard ones only).
     """
     text, paper_authors = _submission(paper)
     _check_limit(limit)
     names = [a for a in (authors if authors is not None else paper_authors) if a and a.strip()]
     coi = conflicts(store, names)
     m = get_method(method)
-    result = _rank_text(store, text, m, encoder, progress)
-    if result is None:
-        return []
-    pool, ranked = result
-    if exclude_conflicts:
-        ranked = [r for r in ranked if r[0] not in coi]
-    out = _results(pool, ranked, m, limit)
+    hard = [p for p, c in coi.items() if c.get("strength") == "hard"]
+    out = _engine_results(store, text, m, encoder, limit, exclude=hard if exclude_conflicts else (), progress=progress)
     for r in out:
         r["conflict"] = coi.get(r["person_id"])
     return out

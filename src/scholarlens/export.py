@@ -41,7 +41,7 @@ def iter_papers(store: Store, limit: int | None = None) -> Iterator[dict[str, An
         authors: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
         people: set[int] = set()
         for a in store.query(
-            f"SELECT paper_id, position, person_id, name FROM authorships WHERE paper_id IN ({marks}) ORDER BY paper_id, position",
+            f"SELECT paper_id, position, person_id, name FROM authorships WHERE provenance = 'author list' AND paper_id IN ({marks}) ORDER BY paper_id, position",
             ids,
         ):
             authors[a["paper_id"]].append({"name": a["name"], "person_id": a["person_id"]})
@@ -191,12 +191,14 @@ def _notes(paper: dict[str, Any]) -> list[str]:
 _LATEX_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "%": r"\%", "&": r"\&", "#": r"\#",
                   "$": r"\$", "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}  # fmt: skip
 _SPECIAL = re.compile(r"[\\{}%&#$_~^]")
+_LIGATURE = re.compile(r"-(?=-)|`(?=`)|'(?=')")
 
 
 def _bib_value(text: str) -> str:
     """Text as a BibTeX value: LaTeX's special characters escaped (a ``%`` would cut the value
     on re-import, a ``{`` unbalance the entry), Unicode kept as it is (UTF-8 BibTeX)."""
-    return _SPECIAL.sub(lambda m: _LATEX_SPECIAL[m.group(0)], text)
+    text = _SPECIAL.sub(lambda m: _LATEX_SPECIAL[m.group(0)], text)
+    return _LIGATURE.sub(lambda m: m.group(0)[0] + "{}", text)  # "--" is an en dash to LaTeX
 
 
 def _bib_name(name: str) -> str:

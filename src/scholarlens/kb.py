@@ -21,6 +21,7 @@ from .affinity import affinity_scores
 from .embeddings import Encoder, get_encoder
 from .expertise import conflicts, find_experts, suggest_reviewers
 from .export import export
+from .index.engine import Engine, engine_for
 from .ingest import FileReport, IngestReport, Progress, ingest_paths
 from .matching import OverlapIndex
 from .person import person_view
@@ -127,8 +128,13 @@ class KnowledgeBase:
         return catalog.resolve_person(self.store, ref)
 
     def summary(self) -> dict[str, Any]:
-        """Counts and profile owners: what `make run` prints."""
-        return catalog.summary(self.store)
+        """Counts, profile owners and the expertise index's status: what `make run` prints."""
+        return catalog.summary(self.store) | {"index": self.engine.status()}
+
+    @property
+    def engine(self) -> Engine:
+        """The persistent expertise indexes of this store (one per store in the process)."""
+        return engine_for(self.store)
 
     def export(self, format: str, out: IO[str], limit: int | None = None) -> int:
         """Write the papers as ``jsonl``, ``csl-json`` or ``bibtex``; returns how many."""

@@ -182,7 +182,10 @@ def paper_authors(store: Store, paper_id: int, exclude: set[str] = frozenset()) 
     With ``exclude``, only people whose name appears on a non-excluded source's author list
     count, so a profile never vouches for itself.
     """
-    rows = store.query("SELECT person_id, position, name FROM authorships WHERE paper_id = ? ORDER BY position", (paper_id,))
+    rows = store.query(  # author lists only: owners linked from profiles must not vouch for themselves
+        "SELECT person_id, position, name FROM authorships WHERE paper_id = ? AND provenance = 'author list' ORDER BY position",
+        (paper_id,),
+    )
     meta = store.one("SELECT n_authors, authors_complete FROM papers WHERE id = ?", (paper_id,))
     n = int(meta["n_authors"]) if meta else len(rows)
     complete = bool(meta["authors_complete"]) if meta else True

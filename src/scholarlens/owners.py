@@ -95,7 +95,7 @@ def declared_matches(declared: str, name: str) -> bool:
 
 def _totals(store: Store, ids: list[int]) -> dict[int, int]:
     rows = store.query_in(
-        "SELECT person_id, COUNT(DISTINCT paper_id) AS n FROM authorships WHERE person_id IN ({marks}) GROUP BY person_id",
+        "SELECT person_id, COUNT(DISTINCT paper_id) AS n FROM authorships WHERE provenance = 'author list' AND person_id IN ({marks}) GROUP BY person_id",
         ids,
     )
     return {r["person_id"]: int(r["n"]) for r in rows}

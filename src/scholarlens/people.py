@@ -177,12 +177,12 @@ def assign_authorships(store: Store, paper_id: int, canon: ParsedPaper, records:
 
 
 def _coauthors(store: Store, person_id: int) -> tuple[set[int], set[int]]:
-    papers = {r["paper_id"] for r in store.query("SELECT paper_id FROM authorships WHERE person_id = ?", (person_id,))}
+    papers = {r["paper_id"] for r in store.query("SELECT paper_id FROM authorships WHERE person_id = ? AND provenance = 'author list'", (person_id,))}
     if not papers:
         return papers, set()
     co = {
         r["person_id"]
-        for r in store.query_in("SELECT DISTINCT person_id FROM authorships WHERE paper_id IN ({marks})", sorted(papers))
+        for r in store.query_in("SELECT DISTINCT person_id FROM authorships WHERE provenance = 'author list' AND paper_id IN ({marks})", sorted(papers))
     }
     co.discard(person_id)
     return papers, co

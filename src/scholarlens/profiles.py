@@ -175,11 +175,44 @@ def _evidence(store: Store, profile_id: str) -> tuple[int, list[PaperEvidence]]:
     return len(paper_ids), evidence
 
 
+#: Positions of "profile owner" authorship rows start here (after any real author list).
+OWNER_POSITION = 1_000_000
+
+
+def link_owner(store: Store, profile_id: str, owner: int | None, confidence: float | None, status: str) -> int:
+    """Authorship truth: a confirmed or inferred owner is an author of every paper of the
+    profile. Rows carry provenance ``profile owner``, the profile and the owner's confidence;
+    papers whose author list already names the owner get none. The profile's previous owner
+    rows go first, so re-resolving (or removing: see :func:`drop_profile`) undoes them."""
+    store.execute("DELETE FROM authorships WHERE provenance = 'profile owner' AND profile_id = ?", (profile_id,))
+    if owner is None or status not in ("confirmed", "inferred"):
+        return 0
+    name = store.scalar("SELECT name FROM people WHERE id = ?", (owner,))
+    papers = [
+        r["paper_id"]
+        for r in store.query(
+            "SELECT DISTINCT s.paper_id FROM paper_sources s WHERE s.profile_id = ? AND NOT EXISTS "
+            "(SELECT 1 FROM authorships a WHERE a.paper_id = s.paper_id AND a.person_id = ?) ORDER BY s.paper_id",
+            (profile_id, owner),
+        )
+    ]
+    for paper_id in papers:
+        top = store.scalar("SELECT MAX(position) FROM authorships WHERE paper_id = ? AND position >= ?", (paper_id, OWNER_POSITION))
+        store.execute(
+            "INSERT INTO authorships (paper_id, position, person_id, name, provenance, profile_id, confidence) "
+            "VALUES (?, ?, ?, ?, 'profile owner', ?, ?)",
+            (paper_id, OWNER_POSITION if top is None else int(top) + 1, owner, name, profile_id, confidence),
+        )
+    return len(papers)
+
+
 def resolve_owner(store: Store, profile_id: str) -> dict[str, Any]:
-    """Work out and store the owner of one profile; returns what was stored."""
+    """Work out and store the owner of one profile (and link them as an author of its
+    papers, :func:`link_owner`); returns what was stored."""
     prof = store.one("SELECT id, declared_name, kind FROM profiles WHERE id = ?", (profile_id,))
     if prof is None:
         raise KeyError(profile_id)
+    store.execute("DELETE FROM authorships WHERE provenance = 'profile owner' AND profile_id = ?", (profile_id,))
     n_papers, evidence = _evidence(store, profile_id)
     ranked = rank_candidates(store, evidence, prof["declared_name"])
     cands = ranked["candidates"]
@@ -216,4 +249,5 @@ def resolve_owner(store: Store, profile_id: str) -> dict[str, Any]:
         " owner_evidence = ? WHERE id = ?",
         (owner, confidence, status, None if supported is None else int(supported), json.dumps(evidence_json), profile_id),
     )
+    link_owner(store, profile_id, owner, confidence, status)
     return {"owner": owner, "confidence": confidence, "status": status, "declared_supported": supported}

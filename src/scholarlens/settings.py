@@ -36,6 +36,27 @@ SETTINGS: tuple[Setting, ...] = (
         "Where the ONNX export of the bundled model is cached (default: the user cache dir).",
     ),
     Setting("token", "SCHOLARLENS_TOKEN", None, "Web server: a bearer token that enables writes (ingest, delete)."),
+    # Conflict-of-interest policy (scholarlens.conflicts), overridable per run.
+    Setting("conflict_years", "SCHOLARLENS_CONFLICT_YEARS", "5", "Conflicts: co-authorship counts when the paper is at most this many years old."),
+    Setting(
+        "conflict_max_authors",
+        "SCHOLARLENS_CONFLICT_MAX_AUTHORS",
+        "25",
+        "Conflicts: papers with more authors than this make a co-authorship conflict 'weak' (see large_papers).",
+    ),
+    Setting(
+        "conflict_large_papers",
+        "SCHOLARLENS_CONFLICT_LARGE_PAPERS",
+        "weak",
+        "Conflicts: co-authorship on papers above the author cap is 'weak' (listed, not enforced), 'hard', or 'ignore'.",
+    ),
+    Setting(
+        "conflict_unknown_year",
+        "SCHOLARLENS_CONFLICT_UNKNOWN_YEAR",
+        "hard",
+        "Conflicts: a co-authored paper without a year counts as 'hard' (inside the window), 'weak', or 'ignore'.",
+    ),
+    Setting("conflicts_file", "SCHOLARLENS_CONFLICTS_FILE", None, "Conflicts: a declared-conflicts CSV (reviewer, author or domain, reason) read on every run."),
     # -- web server: per-request limits (answers beyond them are problem+json naming the variable)
     Setting("web_max_upload_mb", "SCHOLARLENS_WEB_MAX_UPLOAD_MB", "32", "Web server: largest request body (upload or pasted profile), in MiB; larger → 413."),
     Setting("web_max_records", "SCHOLARLENS_WEB_MAX_RECORDS", "5000", "Web server: most records (papers) one whois request may carry; more → 413."),

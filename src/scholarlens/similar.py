@@ -17,6 +17,9 @@ import numpy as np
 
 from .catalog import paper_text, person_names, resolve_person
 from .embeddings import Encoder, embed_cached
+from .index.engine import engine_for
+from .index.similarity import person_rows
+from .index.similarity import similar as similar_people
 from .records import ParsedPaper
 from .stores import Store
 from .text import content_hash
@@ -134,18 +137,60 @@ def _rank(store: Store, mat: PaperMatrix, q: np.ndarray, q_titles: list[str], *,
     ]
 
 
+def _engine_rank(
+    store: Store,
+    encoder: Encoder,
+    q: np.ndarray,
+    q_titles: list[str],
+    limit: int,
+    *,
+    person: int | None = None,
+    bad_rows: np.ndarray | None = None,
+    coauthors: set[int] = frozenset(),  # type: ignore[assignment]
+) -> list[dict[str, Any]]:
+    """The top ``limit`` people from the persistent index, shaped as :func:`_rank` shapes them."""
+    snap = engine_for(store).snapshot(encoder)
+    hits = similar_people(snap, snap.dense[encoder.model_id], q, limit, _score, skip_person=person, bad_rows=bad_rows)
+    paper_ids = sorted({int(snap.ids[r]) for _, _, own, _ in hits for r in own})
+    titles = {
+        r["id"]: r["title"] or (r["abstract"] or "")[:80]
+        for r in store.query_in("SELECT id, title, abstract FROM papers WHERE id IN ({marks})", paper_ids)
+    }
+    names = person_names(store, [h[0] for h in hits])
+    return [
+        {
+            "person_id": pid,
+            "name": names.get(pid, f"person {pid}"),
+            "score": round(s, 4),
+            "papers_compared": len(own),
+            "coauthor": pid in coauthors,
+            "evidence": _evidence(sims, q_titles, [titles.get(int(snap.ids[r]), "") for r in own]),
+        }
+        for pid, s, own, sims in hits
+    ]
+
+
 def similar_to_papers(store: Store, papers: list[ParsedPaper], *, encoder: Encoder, memo: VectorMemo | None = None, limit: int = 10, exclude_profiles: set[str] = frozenset()) -> list[dict[str, Any]]:  # type: ignore[assignment]
-    """People whose stored papers are closest to a list of papers (abstracts)."""
+    """People whose stored papers are closest to a list of papers (abstracts); papers found
+    only in ``exclude_profiles`` do not count."""
     usable = [p for p in papers if paper_text(p.title, p.abstract)]
     if not usable:
         return []
     memo = memo or VectorMemo()
-    mat = PaperMatrix(store, encoder, memo, set(exclude_profiles))
-    if not mat.ids:
-        return []
     q = memo.embed(encoder, [paper_text(p.title, p.abstract) or "" for p in usable])
     q_titles = [p.title or (p.abstract or "")[:80] for p in usable]
-    return _rank(store, mat, q, q_titles, skip=set(), skip_rows=set(), coauthors=set(), limit=limit)
+    bad = None
+    if exclude_profiles:
+        only_there = [
+            r["id"]
+            for r in store.query_in(
+                "SELECT id FROM papers WHERE id NOT IN (SELECT paper_id FROM paper_sources WHERE profile_id NOT IN ({marks}))",
+                sorted(exclude_profiles),
+                chunk=100_000,
+            )
+        ]
+        bad = engine_for(store).snapshot(encoder).rows_of(only_there)
+    return _engine_rank(store, encoder, q, q_titles, limit, bad_rows=bad)
 
 
 def similar_to_person(store: Store, ref: str | int, *, encoder: Encoder, memo: VectorMemo | None = None, limit: int = 10) -> list[dict[str, Any]]:
@@ -155,6 +200,32 @@ def similar_to_person(store: Store, ref: str | int, *, encoder: Encoder, memo: V
     "evidence": [{query, paper, similarity}]}``; people with nothing but shared papers are
     not listed.
     """
+    person = resolve_person(store, ref)
+    snap = engine_for(store).snapshot(encoder)
+    rows = person_rows(snap, person)
+    if not len(rows):
+        return []
+    coauthors = {
+        r["person_id"]
+        for r in store.query(
+            "SELECT DISTINCT b.person_id FROM authorships a JOIN authorships b ON a.paper_id = b.paper_id WHERE a.person_id = ?",
+            (person,),
+        )
+    }
+    q = snap.dense[encoder.model_id].rows(rows)
+    titles = {
+        r["id"]: r["title"] or (r["abstract"] or "")[:80]
+        for r in store.query_in("SELECT id, title, abstract FROM papers WHERE id IN ({marks})", snap.ids[rows].tolist())
+    }
+    return _engine_rank(
+        store, encoder, q, [titles.get(int(i), "") for i in snap.ids[rows]], limit,
+        person=person, bad_rows=rows, coauthors=coauthors - {person},
+    )
+
+
+def reference_similar_to_person(store: Store, ref: str | int, *, encoder: Encoder, memo: VectorMemo | None = None, limit: int = 10) -> list[dict[str, Any]]:
+    """:func:`similar_to_person` by re-reading and re-scoring everything: the reference the
+    engine is tested against (tests/engine)."""
     person = resolve_person(store, ref)
     mat = PaperMatrix(store, encoder, memo or VectorMemo())
     rows = mat.by_person.get(person, [])
@@ -177,6 +248,20 @@ def similar_to_person(store: Store, ref: str | int, *, encoder: Encoder, memo: V
         coauthors=coauthors - {person},
         limit=limit,
     )
+
+
+def reference_similar_to_papers(store: Store, papers: list[ParsedPaper], *, encoder: Encoder, memo: VectorMemo | None = None, limit: int = 10, exclude_profiles: set[str] = frozenset()) -> list[dict[str, Any]]:  # type: ignore[assignment]
+    """:func:`similar_to_papers` by re-reading and re-scoring everything (the tests' reference)."""
+    usable = [p for p in papers if paper_text(p.title, p.abstract)]
+    if not usable:
+        return []
+    memo = memo or VectorMemo()
+    mat = PaperMatrix(store, encoder, memo, set(exclude_profiles))
+    if not mat.ids:
+        return []
+    q = memo.embed(encoder, [paper_text(p.title, p.abstract) or "" for p in usable])
+    q_titles = [p.title or (p.abstract or "")[:80] for p in usable]
+    return _rank(store, mat, q, q_titles, skip=set(), skip_rows=set(), coauthors=set(), limit=limit)
 
 
 __all__ = ["PaperMatrix", "VectorMemo", "similar_to_papers", "similar_to_person"]

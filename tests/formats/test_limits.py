@@ -111,6 +111,10 @@ def test_detection_says_why_it_chose():
         "@string{a = a # a}\n@article{k, title = a # a}",
         "TY  - JOUR\nTI  - " + "x" * 10 + "\nPY  - 99999999999999999999\nER  - ",
         "Doe, Jane\nTitle\n" + "ล" * 3000 + ", ล\n",
+        '{"paperId": "1", "title": "t", "year": "774\u00b96802", "corpusId": "\u00b9"}',
+        "@article{k, month = \u00b9, title = {t}}",
+        '{"paperId": "1", "title": "x"}' + "\n" * 100_000,
+        '{"doi": "' + "a" * 100_000 + '", "arXivId": "' + "b" * 100_000 + '", "paperId": "1", "title": "t"}',
     ],
 )
 def test_hostile_inputs_raise_only_our_errors(text):

@@ -16,6 +16,8 @@ from . import whois  # noqa: E402,F401  isort: skip
 from . import person  # noqa: E402,F401  isort: skip
 from . import records  # noqa: E402,F401  isort: skip
 from . import web  # noqa: E402,F401  isort: skip
+from . import assign  # noqa: E402,F401  isort: skip
+from . import index  # noqa: E402,F401  isort: skip
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from ._common import (
     shorten,
     when,
 )
+from .index import describe as describe_index
 
 JSON_HELP = "Print JSON instead of a table."
 
@@ -180,6 +181,7 @@ def summary(as_json: bool = typer.Option(False, "--json", help=JSON_HELP)) -> No
         f"({s['multi_source_papers']} seen in several profiles, {s['sources']} records), "
         f"{s['people']} people, {s['authorships']} authorships"
     )
+    console.print(describe_index(s["index"]), highlight=False)
     table = Table("profile", "file", "format", "declared name", "owner", "papers")
     for p in s["profile_owners"]:
         declared = p["declared_name"] or "—"

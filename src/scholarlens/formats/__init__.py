@@ -3,7 +3,9 @@
 Each :class:`Format` has a name, a ``sniff`` function (how sure it is that a text is in this
 format, 0–1) and a ``parse`` function (text → :class:`~scholarlens.models.ParsedProfile`).
 Auto-detection, the CLI's ``--format`` choices, the docs and the tests all read
-:data:`FORMATS`.
+:data:`FORMATS`. :func:`explain` says which format claimed a text and why (JSON formats judge
+the whole first record); :func:`is_json_lines` tells a dump that can stream from a one-line
+document that must not (an API response saved by ``curl``).
 """
 
 from __future__ import annotations

@@ -68,6 +68,9 @@ _ORCID = re.compile(r"(\d{4}-\d{4}-\d{4}-\d{3}[\dX])", re.IGNORECASE)
 _DOI = re.compile(r"(10\.\d{4,9}/\S+)")
 _ARXIV = re.compile(r"(?:arxiv[:/]|abs/|pdf/)?\s*((?:\d{4}\.\d{4,5})|(?:[a-z\-]+(?:\.[A-Z]{2})?/\d{7}))(?:v\d+)?", re.IGNORECASE)
 
+#: Characters of a field searched for an identifier (the regexes backtrack on long runs of letters).
+_ID_TEXT = 500
+
 MONTHS = {
     m: i
     for i, names in enumerate(
@@ -280,7 +283,7 @@ def number(value: Any) -> int | None:
     if isinstance(value, int):
         return value if abs(value) < 10**15 else None
     s = str(value).strip()
-    return int(s) if s.isdigit() and len(s) < 16 else None
+    return int(s) if s.isascii() and s.isdigit() and len(s) < 16 else None  # '¹'.isdigit() is True
 
 
 def parse_date(value: Any) -> tuple[int | None, int | None, int | None]:
@@ -326,7 +329,7 @@ def month_number(value: Any) -> int | None:
     if value is None:
         return None
     s = str(value).strip().lower().rstrip(".")
-    if s.isdigit():
+    if s.isascii() and s.isdigit():
         n = int(s) if len(s) <= 2 else 0
         return n if 1 <= n <= 12 else None
     return MONTHS.get(s) or MONTHS.get(s[:3])
@@ -366,6 +369,8 @@ def latex_text(value: str) -> str:
 #: Longest value decoded by pylatexenc (~40 µs a token); longer ones get :func:`latex_light`.
 LATEX_FULL_LIMIT = 5_000
 _ESCAPED = re.compile(r"\\([%&#$_{}])")
+#: What pylatexenc would change: macros, groups, math, ties, dash and quote ligatures.
+_LATEX_MARKUP = re.compile(r"[\\{}$~]|--|``|''")
 
 
 def latex_light(value: str) -> str:
@@ -378,7 +383,7 @@ def latex_light(value: str) -> str:
 
 def latex_value(value: str) -> str:
     """A BibTeX value as text: pylatexenc for ordinary values, :func:`latex_light` for long ones."""
-    if "\\" not in value and "{" not in value and "$" not in value:
+    if _LATEX_MARKUP.search(value) is None:
         return value
     return latex_text(value) if len(value) <= LATEX_FULL_LIMIT else latex_light(value)
 
@@ -425,7 +430,7 @@ def orcid(value: Any) -> str | None:
     """The bare ORCID iD (``0000-0002-1825-0097``) from a URL or a bare id."""
     if not value:
         return None
-    m = _ORCID.search(str(value))
+    m = _ORCID.search(str(value)[:_ID_TEXT])
     return m.group(1).upper() if m else None
 
 
@@ -433,7 +438,7 @@ def doi(value: Any) -> str | None:
     """A bare, lower-cased DOI from a DOI, ``doi:`` or ``https://doi.org/`` form."""
     if not value:
         return None
-    m = _DOI.search(str(value).strip())
+    m = _DOI.search(str(value)[:_ID_TEXT].strip())
     return m.group(1).rstrip(".,;").lower() if m else None
 
 
@@ -441,7 +446,7 @@ def arxiv_id(value: Any) -> str | None:
     """A bare arXiv id without version (``2106.01234``, ``hep-th/9901001``)."""
     if not value:
         return None
-    m = _ARXIV.search(str(value).strip())
+    m = _ARXIV.search(str(value)[:_ID_TEXT].strip())
     return m.group(1).lower() if m else None
 
 

@@ -80,7 +80,7 @@ def _token_ok(tok: str) -> bool:
 def is_author_list(text: str) -> bool:
     """Whether ``text`` is a comma-separated list of personal names."""
     names = [n.strip() for n in text.split(",")]
-    if not names or any(not n for n in names):
+    if not names or any(not n or len(n) > 100 for n in names):  # no name is 100 characters long
         return False
     for n in names:
         toks = n.split()
@@ -91,9 +91,14 @@ def is_author_list(text: str) -> bool:
     return len(names[0].split()) >= 2 or len(names) > 1
 
 
+#: Longest title tried when splitting a title from its glued authors (each try reads the rest
+#: of the line: trying every capital of a 100 KB line took ~10 s).
+MAX_TITLE_CHARS = 1_000
+
+
 def split_title_authors(line: str) -> tuple[str, str] | None:
     """Split ``TitleFirst Author, ...`` at the first glue point where names follow."""
-    for i in range(1, len(line)):
+    for i in range(1, min(len(line), MAX_TITLE_CHARS)):
         if line[i].isupper() and not line[i - 1].isspace():
             title, rest = line[:i].strip(), line[i:].strip()
             if title and is_author_list(rest):

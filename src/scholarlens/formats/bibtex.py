@@ -25,7 +25,8 @@ from ..models import ParsedAuthor, ParsedPaper, ParsedProfile
 from . import _records as R
 
 NAME = "bibtex"
-_ENTRY = re.compile(r"^\s*@\s*[A-Za-z]+\s*[{(]\s*[^,\s{}()]*\s*,", re.MULTILINE)
+# Bounded runs only: a "^\s*" across 100k blank lines backtracked quadratically (73 s for 100 KB).
+_ENTRY = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]{1,40}[ \t]*[{(]\s{0,40}[^,\s{}()]{0,300}\s{0,40},", re.MULTILINE)
 OTHER_IDS = ("s2", "s2corpus", "openalex", "openreview", "pmid", "mag")
 _SKIP_TYPES = {"comment", "preamble", "string"}
 #: Entry types that are containers (venues), never papers.
@@ -69,7 +70,7 @@ def _resolve(raw: str, strings: dict[str, str]) -> str:
     parts = _split_concat(raw)
     if len(parts) == 1:
         only = parts[0]
-        if _IDENT.match(only) and not only.isdigit():
+        if _IDENT.match(only) and not (only.isascii() and only.isdigit()):
             return "{" + strings[only.lower()] + "}" if only.lower() in strings else only
         return raw
     out = []

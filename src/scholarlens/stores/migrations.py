@@ -126,4 +126,24 @@ MIGRATIONS: list[tuple[int, str, str]] = [
         );
         """,
     ),
+    (
+        4,
+        "authorship provenance: profile owners are authors of their profile's papers",
+        """
+        ALTER TABLE authorships ADD COLUMN provenance TEXT NOT NULL DEFAULT 'author list';
+        ALTER TABLE authorships ADD COLUMN profile_id TEXT;
+        ALTER TABLE authorships ADD COLUMN confidence REAL;
+        CREATE INDEX authorships_profile ON authorships(profile_id);
+        """,
+    ),
+    (
+        5,
+        "index change log (triggers installed by the index engine)",
+        """
+        CREATE TABLE index_log (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            paper_id INTEGER NOT NULL
+        );
+        """,
+    ),
 ]

@@ -66,6 +66,7 @@ def create_app(
     max_body: int | None = None,
     allowed_hosts: list[str] | None = None,
     limits: Limits | None = None,
+    warm_up: bool = True,
 ) -> FastAPI:
     """A FastAPI app over ``kb`` (a :class:`KnowledgeBase`, a database path, or None for the default).
 
@@ -73,7 +74,8 @@ def create_app(
     Uploads for ingest are stored under ``data_dir`` (default: ``<db>.uploads`` beside the
     database); uploads for *whois* and *reviewers* are parsed in memory and never stored.
     Per-request limits come from ``limits`` (default: the ``SCHOLARLENS_WEB_*`` settings;
-    ``max_body`` overrides the upload size).
+    ``max_body`` overrides the upload size). With ``warm_up``, the model is loaded and papers
+    not embedded yet are embedded in the background as the server starts.
     """
     own_kb = not isinstance(kb, KnowledgeBase)
     knowledge = kb if isinstance(kb, KnowledgeBase) else KnowledgeBase(kb)
@@ -86,6 +88,8 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if warm_up:
+            jobs.warm_up()
         yield
         jobs.shutdown()
         if writer is not knowledge:

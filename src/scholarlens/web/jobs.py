@@ -88,6 +88,7 @@ class JobRunner:
         self._write_lock = lock or nullcontext()
         self._jobs: OrderedDict[str, Job] = OrderedDict()
         self._lock = threading.Lock()
+        self._stopping = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scholarlens-ingest")
 
     def submit(self, uploads: list[tuple[str, bytes]], format: str | None = None) -> Job:
@@ -110,8 +111,34 @@ class JobRunner:
         with self._lock:
             return list(reversed(self._jobs.values()))
 
+    def warm_up(self) -> None:
+        """Load the model and embed the stored papers not cached yet, on the worker thread
+        (before any queued ingest), so the first queries do not do it inside a request."""
+        self._pool.submit(self._warm)
+
+    def _warm(self) -> None:
+        def progress(stage: str, done: int, total: int | None) -> None:
+            if self._stopping.is_set():
+                raise _Stopped
+
+        try:
+            n = embed_papers(self.kb, self.reader, progress)
+            log.info("warm-up: %d paper texts embedded or found cached", n)
+        except _Stopped:
+            pass
+        except Exception as exc:  # noqa: BLE001 - a warm-up failure must not stop the server
+            log.warning("warm-up failed (queries will embed what they need): %s", " ".join(str(exc).split()))
+        finally:
+            self._close_worker_connection()
+
     def shutdown(self) -> None:
+        self._stopping.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def _close_worker_connection(self) -> None:
+        # A file database gives each thread its own connection: close the worker's.
+        if getattr(self.kb.store, "path", ":memory:") != ":memory:":
+            self.kb.store.close()
 
     def _run(self, job: Job, uploads: list[tuple[str, bytes]]) -> None:
         job.status = "running"
@@ -142,9 +169,11 @@ class JobRunner:
         finally:
             job.finished_at = time.time()
             job.current = None
-            # A file database gives each thread its own connection: close the worker's.
-            if getattr(self.kb.store, "path", ":memory:") != ":memory:":
-                self.kb.store.close()
+            self._close_worker_connection()
+
+
+class _Stopped(Exception):
+    """The server is shutting down: the warm-up stops between steps."""
 
 
 def _progress_of(job: Job) -> Callable[[str, int, int | None], None]:

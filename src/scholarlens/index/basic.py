@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import QueryError
+from ..errors import QueryError
 
 
 class VectorIndex(ABC):

@@ -1,0 +1,147 @@
+"""The scoring kernel as array operations: paper weights and per-person aggregation.
+
+:func:`entry_weights` is :func:`scoring.paper_weights` for many (person, paper) entries at once
+(the same float32 operations in the same order, so the same numbers). :func:`aggregate_groups`
+is :func:`scoring.aggregate` for many people and many query rows at once: people are bucketed
+by paper count (powers of two) and each bucket is one padded ``(queries, people, papers)``
+array, so a heavy tail (one person with 2,000 papers) costs only its own bucket.
+
+Used by the engine for one query over candidate people and by the batch affinity for blocks
+of submissions × all reviewers (:func:`affinity_matrix`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from ..scoring import Method
+
+
+def entry_weights(
+    method: Method,
+    n_authors: np.ndarray,
+    years: np.ndarray,
+    positions: np.ndarray,
+    newest: int | None,
+) -> np.ndarray:
+    """float32 weight per entry; ``years`` 0 = unknown, ``positions`` −1 = unknown."""
+    n = np.maximum(1, np.asarray(n_authors, np.int64))
+    w = np.ones(len(n), np.float32)
+    if method.team:
+        big = n > method.team
+        w[big] *= np.sqrt(method.team / n[big]).astype(np.float32)
+    if method.authors:
+        w /= (1 + method.authors * np.log(n)).astype(np.float32)
+    if method.recency and newest:
+        y = np.asarray(years, np.int64)
+        has = y != 0
+        w[has] *= (0.5 ** (np.maximum(0, newest - y[has]) / method.recency)).astype(np.float32)
+    if method.position:
+        pos = np.asarray(positions, np.int64)
+        middle = (pos > 0) & (n >= 3) & (pos < n - 1)
+        w[middle] *= np.float32(1 - method.position)
+    return w
+
+
+def _buckets(lengths: np.ndarray) -> list[tuple[np.ndarray, int]]:
+    """Groups split by padded length (powers of two): [(group indexes, width)]."""
+    out = []
+    width = np.maximum(1, 1 << np.ceil(np.log2(np.maximum(lengths, 1))).astype(np.int64))
+    for w in np.unique(width):
+        out.append((np.flatnonzero(width == w), int(w)))
+    return out
+
+
+def bucket_layout(
+    starts: np.ndarray,
+) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]:
+    """Per bucket: (groups, entry index matrix (n_b, width), valid mask, group lengths)."""
+    lengths = np.diff(starts)
+    out = []
+    for groups, width in _buckets(lengths):
+        g_len = lengths[groups]
+        offs = np.arange(width)
+        valid = offs[None, :] < g_len[:, None]
+        ent = np.where(valid, starts[groups][:, None] + offs[None, :], 0)
+        out.append((groups, ent, valid, g_len))
+    return out
+
+
+def aggregate_layout(
+    sims: np.ndarray,
+    rows: np.ndarray,
+    weights: np.ndarray,
+    layout: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+    n_groups: int,
+    method: Method,
+) -> np.ndarray:
+    """:func:`aggregate_groups` on a precomputed :func:`bucket_layout`; 1-D ``sims`` gives 1-D scores."""
+    one = sims.ndim == 1
+    sims2 = np.atleast_2d(sims)
+    out = np.zeros((sims2.shape[0], n_groups), np.float32)
+    if len(rows):
+        for groups, ent, valid, g_len in layout:
+            adj = sims2[:, rows[ent]] * weights[ent][None, :, :]
+            out[:, groups] = _reduce(adj, valid, g_len, method)
+    return out[0] if one else out
+
+
+def aggregate_groups(
+    sims: np.ndarray,
+    rows: np.ndarray,
+    weights: np.ndarray,
+    starts: np.ndarray,
+    method: Method,
+) -> np.ndarray:
+    """Scores ``(n_queries, n_groups)``: group ``g`` owns entries ``starts[g]:starts[g+1]``,
+    entry ``e`` is column ``rows[e]`` of ``sims`` (``(n_queries, n_cols)``) with weight
+    ``weights[e]``. Same definitions as :func:`scholarlens.scoring.aggregate`."""
+    return aggregate_layout(
+        np.atleast_2d(sims), rows, weights, bucket_layout(starts), len(starts) - 1, method
+    )
+
+
+def _reduce(adj: np.ndarray, valid: np.ndarray, g_len: np.ndarray, method: Method) -> np.ndarray:
+    empty = g_len == 0
+    if method.agg == "mean":
+        adj = np.where(valid[None], adj, 0)
+        res = adj.sum(-1) / np.maximum(g_len, 1)
+    else:
+        adj = np.where(valid[None], adj, -np.inf)
+        if method.agg == "max":
+            res = adj.max(-1)
+        elif method.agg == "softmax":
+            t = method.temperature
+            m = adj.max(-1, keepdims=True)
+            e = np.exp((adj - np.where(np.isfinite(m), m, 0)) / t)
+            res = m[..., 0] + t * np.log(e.sum(-1) / np.maximum(g_len, 1))
+        else:
+            k = method.k
+            top = adj if adj.shape[-1] <= k else -np.partition(-adj, k - 1, axis=-1)[..., :k]
+            res = np.where(np.isfinite(top), top, 0).sum(-1) / k
+    return np.where(empty[None], 0, res).astype(np.float32)
+
+
+def affinity_matrix(
+    paper_sims: Callable[[int, int], np.ndarray],
+    n_queries: int,
+    rows: np.ndarray,
+    weights: np.ndarray,
+    starts: np.ndarray,
+    method: Method,
+    *,
+    block: int = 256,
+    progress: Callable[[str, int, int | None], None] | None = None,
+) -> np.ndarray:
+    """``(n_queries, n_groups)`` scores in blocks of ``block`` queries: ``paper_sims(a, b)``
+    gives the ``(b - a, n_papers)`` similarities of queries ``a:b`` (a matrix product), then
+    every group is aggregated at once. Memory ~ block × (papers + entries) floats."""
+    out = np.zeros((n_queries, len(starts) - 1), np.float32)
+    for a in range(0, n_queries, block):
+        b = min(a + block, n_queries)
+        out[a:b] = aggregate_groups(paper_sims(a, b), rows, weights, starts, method)
+        if progress:
+            progress("scoring", b, n_queries)
+    return out
