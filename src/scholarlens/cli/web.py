@@ -28,7 +28,9 @@ def serve(
         False, "--allow-writes", help="Allow ingest from the browser/API without a token (only sensible on loopback)."
     ),
     data_dir: str = typer.Option(None, "--data-dir", help="Where uploaded files are kept (default: <db>.uploads beside the database)."),
-    max_upload_mb: int = typer.Option(32, "--max-upload-mb", min=1, help="Largest request body accepted, in MiB."),
+    max_upload_mb: int = typer.Option(
+        None, "--max-upload-mb", min=1, help="Largest request body accepted, in MiB (default: setting web_max_upload_mb, 32)."
+    ),
     open_browser: bool = typer.Option(False, "--open", help="Open the app in a web browser once it is up."),
 ) -> None:
     """Serve the web UI and JSON API (token for writes: SCHOLARLENS_TOKEN)."""
@@ -53,7 +55,7 @@ def serve(
     kb = open_kb(create=True)
     hosts = None if loopback else ["*"]
     web_app = create_app(
-        kb, allow_writes=allow_writes, token=token, data_dir=data_dir, max_body=max_upload_mb * 1024 * 1024, allowed_hosts=hosts
+        kb, allow_writes=allow_writes, token=token, data_dir=data_dir, max_body=max_upload_mb * 1024 * 1024 if max_upload_mb else None, allowed_hosts=hosts
     )
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/"
