@@ -47,7 +47,9 @@ def sniff(text: str, source: str) -> tuple[float, str]:
 
 def _split_concat(raw: str) -> list[str]:
     """The parts of a ``"a" # macro # {b}`` value, split at top-level ``#`` signs."""
-    parts, buf, depth, quoted = [], [], 0, False
+    parts: list[str] = []
+    buf: list[str] = []
+    depth, quoted = 0, False
     for ch in raw:
         if ch == "{":
             depth += 1

@@ -37,11 +37,11 @@ def _is_item(obj: Any) -> bool:
 def sniff(text: str, source: str) -> tuple[float, str]:
     lay = R.layout(text)
     first = lay.first if lay is not None else None
-    if not _is_item(first):
+    if not isinstance(first, dict) or not _is_item(first) or lay is None:
         return 0.0, ""
     keys = sorted(_CSL_KEYS & set(first))
     strong = "issued" in first or "container-title" in first or isinstance(first.get("author"), list)
-    return (0.9 if strong else 0.6), f"CSL item: 'type' {first['type'][:30]!r} and {keys[:3]} in {lay.how}"  # type: ignore[union-attr]
+    return (0.9 if strong else 0.6), f"CSL item: 'type' {first['type'][:30]!r} and {keys[:3]} in {lay.how}"
 
 
 def _authors(value: Any, source: str, n: int) -> list[ParsedAuthor]:
