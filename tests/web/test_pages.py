@@ -183,3 +183,14 @@ def test_an_off_topic_query_says_no_one_here_has_worked_on_it(client: TestClient
         assert {"probability", "strength"} <= set(r)
     html = client.get("/experts", params={"q": "quantum error correction with surface codes"}).text
     assert ('id="no-match"' in html) == weak["match"]["no_match"]
+
+
+def test_reviewers_takes_a_bibtex_submission_and_its_authors_make_the_conflicts(client: TestClient) -> None:
+    bib = (
+        b"@inproceedings{radford2023,\n  title = {Robust Speech Recognition via Large-Scale Weak Supervision},\n"
+        b"  author = {Radford, Alec and Kim, Jong Wook},\n  year = {2023},\n"
+        b"  abstract = {We study speech processing systems trained on transcripts of audio from the internet.}\n}\n"
+    )
+    r = client.post("/reviewers", files={"file": ("submission.bib", bib, "application/x-bibtex")})
+    assert r.status_code == 200, r.text[:300]
+    assert "Conflict of interest" in r.text  # the authors came from the BibTeX entry, none were typed

@@ -13,9 +13,9 @@ from fastapi import Path, Query
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from .. import formats
-from ..errors import InputError, QueryError
+from ..errors import InputError, QueryError, UnknownFormatError
 from ..formats._io import decode_bytes
-from ..records import ParsedProfile
+from ..records import ParsedPaper, ParsedProfile
 from .problems import LimitExceeded
 from .security import WriteDenied, same_origin
 
@@ -54,6 +54,19 @@ def paper_text(title: str | None, abstract: str | None, text: str | None) -> str
     if not parts:
         raise QueryError("give the paper's title and abstract (or its text)")
     return "\n\n".join(parts)
+
+
+def submission_upload(data: bytes, filename: str | None, max_records: int) -> ParsedPaper | None:
+    """The one paper of an uploaded submission in any supported format (BibTeX, RIS, CSL-JSON,
+    an OpenReview note, ...), or None when the file is plain text (title and abstract)."""
+    try:
+        parsed = parse_upload(data, filename, None, max_records)
+    except UnknownFormatError:
+        return None
+    papers = [p for p in parsed.papers if p.title or p.abstract]
+    if len(papers) != 1:
+        raise InputError(f"{filename or 'the upload'}: found {len(papers)} papers ({parsed.format}); upload one submission")
+    return papers[0]
 
 
 def author_list(authors: str) -> list[str]:

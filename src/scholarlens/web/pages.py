@@ -16,6 +16,7 @@ from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from .. import formats
 from ..errors import InputError, QueryError
+from ..records import ParsedPaper
 from .charts import topics_chart, years_chart
 from .context import WebContext, ctx_of
 from .forms import (
@@ -30,6 +31,7 @@ from .forms import (
     pager,
     paper_text,
     parse_upload,
+    submission_upload,
 )
 from .security import COOKIE
 
@@ -84,8 +86,14 @@ async def reviewers(
     results, error = None, None
     try:
         uploaded = file_bytes(file)
-        text = paper_text(title, abstract, uploaded.decode("utf-8", "replace") if uploaded else None)
-        results = await ctx.compute(lambda: ctx.kb.reviewers(text, authors=names, limit=limit))
+        parsed = None
+        if uploaded and not (title.strip() or abstract.strip()):
+            upload_name = file.filename if isinstance(file, StarletteUploadFile) else None
+            parsed = submission_upload(uploaded, upload_name, ctx.limits.max_records)
+        submission: str | ParsedPaper = (
+            parsed if parsed is not None else paper_text(title, abstract, uploaded.decode("utf-8", "replace") if uploaded else None)
+        )
+        results = await ctx.compute(lambda: ctx.kb.reviewers(submission, authors=names, limit=limit))
     except InputError as exc:
         error = str(exc)
     return ctx.render(request, "reviewers.html", form=form, results=results, error=error, status_code=200 if error is None else 400)
