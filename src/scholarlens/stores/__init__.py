@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
+from .. import settings
 from .base import Row, Store
 from .sqlite import SQLiteStore
 
@@ -15,7 +15,7 @@ def open_store(target: str | Path | Store | None = None) -> Store:
     """A store for a path / URL / existing store; ``None`` reads ``SCHOLARLENS_DB``."""
     if isinstance(target, Store):
         return target
-    target = str(target) if target is not None else os.environ.get("SCHOLARLENS_DB", DEFAULT_DB)
+    target = str(target) if target is not None else (settings.get("db") or DEFAULT_DB)
     if target.startswith(("postgresql://", "postgres://")):
         from .postgres import PostgresStore  # optional extra
 
