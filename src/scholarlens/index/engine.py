@@ -190,7 +190,10 @@ class Engine:
 
     # -- building and applying changes -----------------------------------------------------
     def _build(self, encoders: Sequence[Encoder], progress: S.Progress | None) -> S.Snapshot:
-        changelog.install(self.store)
+        try:
+            changelog.install(self.store)
+        except Exception as exc:  # noqa: BLE001 - a read-only database: answer, but say so
+            log.warning("index: cannot install the change-log triggers (%s); it will not see later changes", exc)
         seq = changelog.last_seq(self.store)
         snap = S.empty_snapshot()
         snap = replace(
