@@ -221,7 +221,7 @@ def _engine_results(
             for pid, s, w in evidence[h.person_id]
         ]
         n = h.n_papers
-        shown = [e for e in ev if e["weight"] > 0]
+        shown = [e for e in ev if (e["weight"] or 0) > 0]
         out.append(
             {
                 "person_id": h.person_id,

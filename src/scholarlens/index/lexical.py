@@ -96,8 +96,8 @@ class Lexical:
         if not terms:
             return np.zeros(0, np.int64), np.zeros(0, np.float64)
         t_arr = np.asarray(terms, np.int64)
-        df = self.df[t_arr].astype(np.float64)
-        l0, l1 = np.log(df + 1.0), np.log(df + 2.0)
+        dfs = self.df[t_arr].astype(np.float64)
+        l0, l1 = np.log(dfs + 1.0), np.log(dfs + 2.0)
         idf = a - l1
         wq = (1.0 + np.log(np.asarray(c, np.float64))) * idf * idf
         num = np.zeros(self.n_rows, np.float64)

@@ -121,8 +121,8 @@ def similar(
         own = own[~bad[own]]
         if not len(own):
             continue
-        s, sims = reference(q, dense.rows(own))
-        out.append((int(ids[g]), s, own, sims))
+        sim_score, sims = reference(q, dense.rows(own))
+        out.append((int(ids[g]), float(sim_score), own, sims))
     out.sort(key=lambda t: (-t[1], t[0]))
     return out[:limit]
 
