@@ -42,3 +42,20 @@ def test_help_shows_no_type_next_to_flags() -> None:
     result = runner.invoke(app, ["experts", "--help"], env={"COLUMNS": "120"})
     assert result.exit_code == 0
     assert "--json" in result.output and "<bool>" not in result.output and "<int>" in result.output
+
+
+def test_loading_the_model_prints_nothing_of_its_own(tmp_path: Path) -> None:
+    """The bundled model loads without a "Loading weights" bar on stderr; stdout is only the JSON."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    db = tmp_path / "kb.db"
+    assert run(db, "ingest", str(EXAMPLES / "001_b3b0fc69b9f7759d.txt")).exit_code == 0
+    env = {**os.environ, "SCHOLARLENS_MODEL": "minilm"}
+    cmd = [sys.executable, "-c", "from scholarlens.cli import main; main()", "--db", str(db), "experts", "evolution strategies", "-n", "2", "--json"]
+    out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert [r["rank"] for r in json.loads(out.stdout)] == [1, 2]
+    assert "Loading weights" not in out.stderr and "it/s" not in out.stderr

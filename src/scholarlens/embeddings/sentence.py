@@ -42,7 +42,9 @@ class SentenceTransformerEncoder(Encoder):
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as hf_logging
 
+            hf_logging.disable_progress_bar()  # "Loading weights" bars are not ours to print
             self.model = SentenceTransformer(str(self.path), device=device or "cpu", local_files_only=True)
         except Exception as exc:  # noqa: BLE001 - any load failure is a model error for users
             raise ModelError(f"cannot load sentence-transformers model from {self.path}: {exc}") from exc
