@@ -44,39 +44,48 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@pytest.fixture(scope="module")
-def server(web_seed_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``scholarlens serve --allow-writes`` on a free loopback port, over a copy of the seeded db."""
-    db = tmp_path_factory.mktemp("e2e") / "kb.db"
-    db.write_bytes(web_seed_db.read_bytes())
+def start_server(db: Path, *extra: str, model: str = "hashing") -> tuple[subprocess.Popen[bytes], str]:
+    """``scholarlens serve`` over ``db`` on a free loopback port, once /api/health answers."""
     port = _free_port()
-    env = {**os.environ, "SCHOLARLENS_MODEL": os.environ.get("SCHOLARLENS_E2E_MODEL", "hashing")}
+    env = {**os.environ, "SCHOLARLENS_MODEL": model}
     env.pop("SCHOLARLENS_TOKEN", None)
     log = (db.parent / "server.log").open("wb")
-    cmd = [sys.executable, "-c", "from scholarlens.cli import main; main()", "--db", str(db), "serve", "--port", str(port), "--allow-writes"]
+    cmd = [sys.executable, "-c", "from scholarlens.cli import main; main()", "--db", str(db), "serve", "--port", str(port), *extra]
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    log.close()
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:
             with urllib.request.urlopen(url + "/api/health", timeout=1) as r:
                 if r.status == 200:
-                    break
+                    return proc, url
         except OSError:
             pass
         if proc.poll() is not None or time.monotonic() > deadline:
             proc.kill()
             pytest.fail(f"the server did not start: {(db.parent / 'server.log').read_text(errors='replace')}")
         time.sleep(0.1)
-    # The first expert search builds the embedding cache: do it before timing-sensitive clicks.
-    urllib.request.urlopen(url + "/api/experts?q=warm+up", timeout=120).read()
-    yield url
+
+
+def stop_server(proc: subprocess.Popen[bytes]) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
-    log.close()
+
+
+@pytest.fixture(scope="module")
+def server(web_seed_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``scholarlens serve --allow-writes`` on a free loopback port, over a copy of the seeded db."""
+    db = tmp_path_factory.mktemp("e2e") / "kb.db"
+    db.write_bytes(web_seed_db.read_bytes())
+    proc, url = start_server(db, "--allow-writes", model=os.environ.get("SCHOLARLENS_E2E_MODEL", "hashing"))
+    # The first expert search builds the embedding cache: do it before timing-sensitive clicks.
+    urllib.request.urlopen(url + "/api/experts?q=warm+up", timeout=120).read()
+    yield url
+    stop_server(proc)
 
 
 @pytest.fixture(scope="module")

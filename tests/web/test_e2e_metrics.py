@@ -3,11 +3,6 @@ and identifier links that leave the app (DOI, arXiv, Semantic Scholar, OpenAlex)
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +10,7 @@ import pytest
 
 from scholarlens.kb import KnowledgeBase
 
-from .test_e2e import CHROMIUM, CHROMIUM_ARGS, _free_port
+from .test_e2e import CHROMIUM, CHROMIUM_ARGS, start_server, stop_server
 
 REAL = Path(__file__).resolve().parents[1] / "data" / "realworld"
 
@@ -25,30 +20,9 @@ def metrics_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db = tmp_path_factory.mktemp("metrics") / "kb.db"
     with KnowledgeBase(db, encoder="hashing") as kb:
         assert kb.ingest([REAL / "s2-author" / "author_turing.json", REAL / "openalex" / "works_sample5_pretty.json"]).ok
-    port = _free_port()
-    env = {**os.environ, "SCHOLARLENS_MODEL": "hashing"}
-    env.pop("SCHOLARLENS_TOKEN", None)
-    cmd = [sys.executable, "-c", "from scholarlens.cli import main; main()", "--db", str(db), "serve", "--port", str(port)]
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/api/health", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("the server did not start")
-        time.sleep(0.2)
+    proc, url = start_server(db)
     yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    stop_server(proc)
 
 
 def test_person_page_shows_h_index_and_outbound_links(metrics_server: str) -> None:
