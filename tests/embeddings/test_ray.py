@@ -140,3 +140,21 @@ def test_ray_embeds_missing_texts_and_resumes(cluster, store_url):
     done = embed_store_with_ray(store_url, "hashing", cluster)
     assert (done.embedded, done.workers) == (0, 0)  # nothing to do: Ray is not even contacted
     store.close()
+
+
+def test_the_index_command_embeds_on_ray_then_builds(cluster, store_url):
+    """`scholarlens index --ray ADDRESS`: the vectors come from the cluster, the index from them."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from scholarlens.cli import app
+
+    result = CliRunner().invoke(app, ["--db", store_url, "index", "--ray", cluster, "--model", "hashing", "--json"])
+    assert result.exit_code == 0, result.output
+    status = json.loads(result.stdout)
+    assert status["ray"]["embedded"] == 40 and status["ray"]["workers"] == 2
+    assert status["built"] and status["papers"] >= 40
+    store = open_store(store_url)
+    assert missing_texts(store, HashingEncoder())[0] == {}
+    store.close()

@@ -6,7 +6,7 @@ import time
 
 import typer
 
-from ._common import app, console, guarded, open_kb, print_json, progress_bar, setting
+from ._common import app, console, db_target, guarded, open_kb, print_json, progress_bar, setting
 
 
 def describe(status: dict) -> str:
@@ -35,20 +35,39 @@ def index_command(
     model: str = typer.Option(
         None, "--model", envvar="SCHOLARLENS_MODEL", help=setting("model").help
     ),
+    ray: str = typer.Option(
+        None,
+        "--ray",
+        help="Embed the missing paper vectors on a Ray cluster first: 'auto' (a running cluster), "
+        "'local' (start one here) or HOST:PORT (see docs/deploy.md).",
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the index status as JSON."),
 ) -> None:
     """Build the expertise indexes (dense, TF-IDF, person × paper) or bring them up to date."""
     kb = open_kb(model)
     engine = kb.engine
     start = time.perf_counter()
+    embedded = None
     with progress_bar(not as_json) as progress:
+        if ray:
+            from ..distributed import embed_store_with_ray  # Ray is an optional extra
+
+            embedded = embed_store_with_ray(db_target(), model, ray, progress).to_dict()
         if rebuild:
             engine.rebuild(kb.encoder, progress=progress)
         else:
             engine.snapshot(kb.encoder, progress=progress)
             engine.save()
     status = engine.status() | {"seconds": round(time.perf_counter() - start, 2)}
+    if embedded is not None:
+        status["ray"] = embedded
     if as_json:
         print_json(status)
         return
+    if embedded is not None:
+        console.print(
+            f"ray: embedded {embedded['embedded']:,} of {embedded['texts']:,} paper texts "
+            f"({embedded['cached']:,} already cached) on {embedded['workers']} worker(s)",
+            highlight=False,
+        )
     console.print(describe(status) + f" ({status['seconds']:.1f} s)", highlight=False)
