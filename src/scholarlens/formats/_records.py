@@ -523,3 +523,24 @@ def citations(count: Any, source: str, as_of: Any = None) -> dict[str, Any] | No
         return None
     day = str(as_of)[:10] if isinstance(as_of, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}.*", as_of) else None
     return {"count": count, "source": source, "as_of": day}
+
+
+#: Identifier schemes that ScholarLens exports write where a format has no field of their own
+#: (a BibTeX field, a RIS ``N1`` or CSL ``note`` line ``scheme: value``), read back on import.
+OTHER_IDS = ("s2", "s2corpus", "openalex", "openreview", "pmid", "mag")
+
+
+def read_export_notes(lines: Iterable[str], ids: dict[str, str]) -> tuple[str | None, bool]:
+    """Read the ``key: value`` note lines a ScholarLens export writes: other identifiers go
+    into ``ids`` (existing ones win); returns ``(category, authors_complete)``."""
+    category, complete = None, True
+    for note in lines:
+        key, _, value = note.partition(":")
+        key, value = key.strip().lower(), value.strip()
+        if key in OTHER_IDS and value:
+            ids.setdefault(key, value)
+        elif key == "category" and value:
+            category = value
+        elif key == "authors" and value == "incomplete":
+            complete = False
+    return category, complete

@@ -27,7 +27,6 @@ from . import _records as R
 NAME = "bibtex"
 # Bounded runs only: a "^\s*" across 100k blank lines backtracked quadratically (73 s for 100 KB).
 _ENTRY = re.compile(r"^[ \t]*@[ \t]*[A-Za-z]{1,40}[ \t]*[{(]\s{0,40}[^,\s{}()]{0,300}\s{0,40},", re.MULTILINE)
-OTHER_IDS = ("s2", "s2corpus", "openalex", "openreview", "pmid", "mag")
 _SKIP_TYPES = {"comment", "preamble", "string"}
 #: Entry types that are containers (venues), never papers.
 CONTAINERS = {"proceedings", "mvproceedings", "collection", "mvcollection", "periodical", "reference", "mvreference", "xdata", "set"}
@@ -204,7 +203,7 @@ def paper_from_fields(fields: dict[str, Any], entry_type: str, key: str, line: i
     arxiv = _arxiv(fields, journal)
     if arxiv:
         ids["arxiv"] = arxiv
-    for scheme in OTHER_IDS:  # written by ScholarLens exports
+    for scheme in R.OTHER_IDS:  # written by ScholarLens exports
         if isinstance(fields.get(scheme), str) and fields[scheme].strip():
             ids[scheme] = fields[scheme].strip()
     year, _, _ = R.parse_date(fields.get("year") or fields.get("date"))

@@ -18,7 +18,6 @@ from . import _records as R
 
 NAME = "csl-json"
 #: Identifier schemes read from ``note`` lines (``openalex: W123``).
-OTHER_IDS = {"s2", "s2corpus", "openalex", "openreview", "pmid", "mag"}
 _CSL_KEYS = {"issued", "container-title", "author", "DOI", "URL", "citation-key", "accessed", "page", "ISSN"}
 
 
@@ -109,17 +108,8 @@ def paper_from_item(obj: Any, source: str, n: int) -> ParsedPaper | None:
                 break
     year, month, day = _issued(obj.get("issued"))
     venue = R.clean(obj.get("container-title"))
-    category = None
-    complete = True
-    for note in str(obj.get("note") or "").split("\n"):  # ScholarLens exports keep other ids here
-        key, _, value = note.partition(":")
-        key, value = key.strip().lower(), value.strip()
-        if key in OTHER_IDS and value:
-            ids.setdefault(key, value)
-        elif key == "category" and value:
-            category = value
-        elif key == "authors" and value == "incomplete":
-            complete = False
+    # ScholarLens exports keep other ids here
+    category, complete = R.read_export_notes(str(obj.get("note") or "").split("\n"), ids)
     extra: dict[str, Any] = {"csl_type": obj.get("type") if isinstance(obj.get("type"), str) else None}
     if obj.get("id") is not None:
         extra["csl_id"] = str(obj["id"])

@@ -24,7 +24,6 @@ from . import _records as R
 
 NAME = "ris"
 #: Identifier schemes read from ``N1`` notes (``openalex: W123``), as ScholarLens exports them.
-OTHER_IDS = {"s2", "s2corpus", "openalex", "openreview", "pmid", "mag"}
 _TAG = re.compile(r"^([A-Z][A-Z0-9]) {1,2}-(?: (.*)|\s*)$")
 
 
@@ -139,16 +138,8 @@ def paper_from_record(rec: dict[str, list[str]], line: int) -> ParsedPaper | Non
                 arxiv = R.arxiv_id(low.split("arxiv", 1)[1])
                 if arxiv:
                     ids.setdefault("arxiv", arxiv)
-    category, complete = None, True
-    for note in rec.get("N1", []):  # ScholarLens exports keep other ids here ("openalex: W123")
-        key, _, value = note.partition(":")
-        key, value = key.strip().lower(), value.strip()
-        if key in OTHER_IDS and value:
-            ids.setdefault(key, value)
-        elif key == "category" and value:
-            category = value
-        elif key == "authors" and value == "incomplete":
-            complete = False
+    # ScholarLens exports keep other ids here ("openalex: W123")
+    category, complete = R.read_export_notes(rec.get("N1", []), ids)
     year, month, day = R.parse_date(_first(rec, "PY", "Y1", "DA", "Y2"))
     if month is None and _first(rec, "DA"):
         _, month, day = R.parse_date(_first(rec, "DA"))
