@@ -193,6 +193,17 @@ def similar_to_papers(store: Store, papers: list[ParsedPaper], *, encoder: Encod
     return _engine_rank(store, encoder, q, q_titles, limit, bad_rows=bad)
 
 
+def _coauthors(store: Store, person: int) -> set[int]:
+    """Everyone who shares a paper with ``person`` (``person`` included)."""
+    return {
+        r["person_id"]
+        for r in store.query(
+            "SELECT DISTINCT b.person_id FROM authorships a JOIN authorships b ON a.paper_id = b.paper_id WHERE a.person_id = ?",
+            (person,),
+        )
+    }
+
+
 def similar_to_person(store: Store, ref: str | int, *, encoder: Encoder, memo: VectorMemo | None = None, limit: int = 10) -> list[dict[str, Any]]:
     """People whose work is closest to a person's (id or name), shared papers left out.
 
@@ -205,13 +216,7 @@ def similar_to_person(store: Store, ref: str | int, *, encoder: Encoder, memo: V
     rows = person_rows(snap, person)
     if not len(rows):
         return []
-    coauthors = {
-        r["person_id"]
-        for r in store.query(
-            "SELECT DISTINCT b.person_id FROM authorships a JOIN authorships b ON a.paper_id = b.paper_id WHERE a.person_id = ?",
-            (person,),
-        )
-    }
+    coauthors = _coauthors(store, person)
     q = snap.dense[encoder.model_id].rows(rows)
     titles = {
         r["id"]: r["title"] or (r["abstract"] or "")[:80]
@@ -231,13 +236,7 @@ def reference_similar_to_person(store: Store, ref: str | int, *, encoder: Encode
     rows = mat.by_person.get(person, [])
     if not rows:
         return []
-    coauthors = {
-        r["person_id"]
-        for r in store.query(
-            "SELECT DISTINCT b.person_id FROM authorships a JOIN authorships b ON a.paper_id = b.paper_id WHERE a.person_id = ?",
-            (person,),
-        )
-    }
+    coauthors = _coauthors(store, person)
     return _rank(
         store,
         mat,
