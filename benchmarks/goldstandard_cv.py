@@ -35,7 +35,7 @@ from scholarlens.affinity import read_archives, read_submissions
 from scholarlens.embeddings import Encoder, embed_cached
 from scholarlens.expertise import Pool
 from scholarlens.index import LexicalIndex
-from scholarlens.scoring import aggregate, get_method, paper_weights, sentences
+from scholarlens.scoring import aggregate, get_method, sentences
 
 #: statistics kept per (dataset, researcher): loss numerator, denominator, easy good/all, hard good/all
 N_STATS = 6
@@ -241,14 +241,7 @@ def pair_scores(cand: Candidate, ds: Dataset) -> dict[str, np.ndarray]:
         if not cols_pos:
             out[rid] = np.zeros(len(rows), dtype=np.float32)
             continue
-        cols = [c for c, _ in cols_pos]
-        w = paper_weights(
-            method,
-            [pool.n_authors[c] for c in cols],
-            [pool.years[c] for c in cols],
-            [p for _, p in cols_pos],
-            newest,
-        )
+        cols, w = pool.weights(cols_pos, method, newest)
         if cand.coherence and len(cols) > 1:
             bg = ds.background["full"][np.ix_(cols, cols)]
             centrality = (bg.sum(1) - np.diag(bg)) / (len(cols) - 1)

@@ -49,6 +49,20 @@ class Pool:
     people: dict[Any, list[tuple[int, int | None]]] = field(default_factory=dict)
     names: dict[Any, str] = field(default_factory=dict)
 
+    def weights(
+        self, cols_pos: list[tuple[int, int | None]], method: Method, newest: int | None
+    ) -> tuple[list[int], np.ndarray]:
+        """One person's columns and their paper weights under ``method``."""
+        cols = [c for c, _ in cols_pos]
+        w = paper_weights(
+            method,
+            [self.n_authors[c] for c in cols],
+            [self.years[c] for c in cols],
+            [p for _, p in cols_pos],
+            newest,
+        )
+        return cols, w
+
     def add_paper(
         self, pid: Any, text: str, title: str | None, year: int | None, n_authors: int
     ) -> int:
@@ -92,14 +106,7 @@ def _rank(
         cols_pos = pool.people.get(person, [])
         if not cols_pos:
             continue
-        cols = [c for c, _ in cols_pos]
-        w = paper_weights(
-            method,
-            [pool.n_authors[c] for c in cols],
-            [pool.years[c] for c in cols],
-            [p for _, p in cols_pos],
-            newest,
-        )
+        cols, w = pool.weights(cols_pos, method, newest)
         scores, contrib = aggregate(sims[:, cols], w, method)
         for q in range(sims.shape[0]):
             order = np.lexsort((-sims[q, cols], -contrib[q]))[:EVIDENCE]
