@@ -32,19 +32,10 @@ from typing import Any
 
 import httpx
 import psutil
+from web_latency import EXAMPLES  # noqa: E402 - the sibling script (benchmarks/ is on sys.path)
+from web_latency import QUERIES as LATENCY_QUERIES  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT / "examples" / "profiles"
-QUERIES = [
-    "reinforcement learning from human feedback",
-    "speech recognition with weak supervision",
-    "generative adversarial networks for images",
-    "scaling laws for language models",
-    "evolution strategies gradient estimation",
-    "learned optimizers meta-learning",
-    "safety evaluations and red teaming",
-    "contrastive image text pre-training",
-]
+QUERIES = LATENCY_QUERIES[:8]  # the topics the latency benchmark asks, first eight
 KINDS = ("experts", "whois", "papers", "person")
 Request = tuple[str, str, dict[str, Any]]
 
