@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import csv
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
@@ -221,6 +222,36 @@ def _loads(result: Result, reviewers: dict[str, Reviewer]) -> list[dict[str, Any
          "min": int(prob.min_load[r]), "max": int(prob.max_load[r])}
         for r, rid in enumerate(prob.affinity.reviewers)
     ]
+
+
+@dataclass
+class Assignment:
+    """One conference's assignment: the solver's result, per-paper rows with evidence, every
+    conflict found (hard and weak), and — once :meth:`write` ran — the export files."""
+
+    result: Result
+    papers: list[dict[str, Any]]
+    conflicts: list[dict[str, Any]]
+    reviewers: dict[str, Reviewer] = field(default_factory=dict)
+    files: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        return {**self.result.summary(), "weak_conflicts": sum(c["strength"] != "hard" for c in self.conflicts)}
+
+    def loads(self) -> list[dict[str, Any]]:
+        """Per reviewer: ``{"reviewer_id", "name", "load", "min", "max"}``."""
+        return _loads(self.result, self.reviewers)
+
+    def write(self, out: str | Path) -> list[str]:
+        """Write every export under ``out`` (see the module docstring); returns the files."""
+        written = write_all(self.result, out, self.papers, self.reviewers, self.conflicts)
+        self.files, self.notes = written["files"], written["notes"]
+        return self.files
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"summary": self.summary(), "papers": self.papers, "loads": self.loads(),
+                "conflicts": self.conflicts, "files": self.files, "notes": self.notes}
 
 
 def assign_conference(

@@ -14,11 +14,12 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from . import calibration, catalog
 from .affinity import affinity_scores
 from .embeddings import Encoder, get_encoder
+from .errors import InputError
 from .expertise import conflicts, find_experts, suggest_reviewers
 from .export import export
 from .index.engine import Engine, engine_for
@@ -32,6 +33,12 @@ from .similar import VectorMemo, similar_to_papers, similar_to_person
 from .stores import Store, open_store
 from .topics import CorpusVectorizer
 from .whois import whois
+
+if TYPE_CHECKING:
+    from .assign import Affinity
+    from .assign_export import Assignment
+    from .assign_io import Submission
+    from .conflicts import ConflictPolicy, Reviewer
 
 
 class KnowledgeBase:
@@ -206,6 +213,125 @@ class KnowledgeBase:
         return affinity_scores(
             archives, submissions, encoder=self._enc(encoder), method=method, progress=progress, cache=self.store
         )
+
+    # -- conference --------------------------------------------------------------------------
+    def conference_reviewers(self, spec: str | Path | None = None) -> tuple[list[Reviewer], Path | None]:
+        """The reviewers of a conference and, for OpenReview archives, their folder: ``None`` or
+        ``"kb"`` (every stored person with papers), a list file (person id or name per line,
+        optional e-mail column) or a folder of ``~<id>.jsonl`` archives."""
+        from .assign_io import archive_reviewers, kb_reviewers, read_reviewer_list
+
+        if spec is None or str(spec) == "kb":
+            rows = kb_reviewers(self.store)
+            if not rows:
+                raise InputError("the knowledge base has no people with papers: ingest profiles first, or give a reviewer list")
+            return rows, None
+        path = Path(spec)
+        if path.is_dir():
+            return archive_reviewers(path), path
+        if path.is_file():
+            return read_reviewer_list(self.store, path), None
+        raise InputError(f"reviewers {spec}: not 'kb', a list file or an archives folder")
+
+    def assign(
+        self,
+        submissions: Sequence[Submission] | Sequence[str | Path],
+        reviewers: Sequence[Reviewer] | str | Path | None = None,
+        *,
+        archives: str | Path | None = None,
+        affinity: Sequence[tuple[str, str, float]] | str | Path | None = None,
+        policy: ConflictPolicy | None = None,
+        per_paper: int = 3,
+        min_load: int = 0,
+        max_load: int = 6,
+        loads: dict[str, tuple[int | None, int | None]] | str | Path | None = None,
+        bids: dict[tuple[str, str], float | str] | str | Path | None = None,
+        bid_weight: float = 0.25,
+        objective: str = "sum",
+        alternates: int = 0,
+        top_k: int | None = 200,
+        method: str | Method | None = None,
+        lp_bound: bool = False,
+        out: str | Path | None = None,
+        progress: Progress | None = None,
+    ) -> Assignment:
+        """Reviewers for a conference: conflicts with evidence (hard ones never assigned), then
+        affinity (the expertise engine, OpenReview ``archives``, or given triples / CSV), then
+        the optimal assignment under loads and bids (``sum`` or ``fair``); with ``out``, every
+        export written there. Raises :class:`~scholarlens.assign.Infeasible` with reasons.
+
+        ``submissions``: parsed :class:`Submission` objects or files/folders; ``reviewers``:
+        :class:`Reviewer` objects or a spec for :meth:`conference_reviewers`.
+        """
+        from .assign import Affinity
+        from .assign_export import Assignment, assign_conference
+        from .assign_io import Submission, read_affinity, read_bids, read_loads, read_submissions
+
+        subs = [s for s in submissions if isinstance(s, Submission)]
+        if len(subs) != len(submissions):
+            subs = read_submissions([s for s in submissions if not isinstance(s, Submission)]) + subs
+        if reviewers is None or isinstance(reviewers, str | Path):
+            revs, found = self.conference_reviewers(reviewers)
+            archives = archives or found
+        else:
+            revs = list(reviewers)
+        given = read_affinity(affinity) if isinstance(affinity, str | Path) else affinity
+        ids, rids = [s.id for s in subs], [r.id for r in revs]
+
+        def source(exclude: set[tuple[str, str]]) -> Affinity:
+            if given is not None:
+                return Affinity.from_triples(given, ids, rids)
+            return self._engine_affinity(subs, revs, Path(archives) if archives else None, exclude, method, progress)
+
+        result, rows, listed = assign_conference(
+            self.store, subs, revs, source, top_k=top_k, policy=policy,
+            per_paper=per_paper, min_load=min_load, max_load=max_load,
+            loads=read_loads(loads) if isinstance(loads, str | Path) else loads,
+            bids=read_bids(bids) if isinstance(bids, str | Path) else bids, bid_weight=bid_weight,
+            objective=objective, alternates=alternates, lp_bound=lp_bound, progress=progress,
+        )
+        done = Assignment(result, rows, listed, {r.id: r for r in revs})
+        if out is not None:
+            done.write(out)
+        return done
+
+    def _engine_affinity(
+        self,
+        submissions: Sequence[Submission],
+        reviewers: Sequence[Reviewer],
+        archives: Path | None,
+        exclude: set[tuple[str, str]],
+        method: str | Method | None,
+        progress: Progress | None,
+    ) -> Affinity:
+        """Affinity from the expertise engine. Stored reviewers: the engine's ranking per
+        submission, with its evidence papers; archive reviewers: the openreview-expertise batch."""
+        import json
+        import tempfile
+
+        from .assign import Affinity
+
+        ids = [s.id for s in submissions]
+        rids = [r.id for r in reviewers]
+        if archives is not None:
+            with tempfile.TemporaryDirectory() as tmp:
+                subs = Path(tmp) / "submissions.json"
+                notes = {s.id: {"id": s.id, "content": {"title": s.title, "abstract": s.abstract}} for s in submissions}
+                subs.write_text(json.dumps(notes), encoding="utf-8")
+                triples = self.affinity(archives, subs, method=method, progress=progress)
+            return Affinity.from_triples([t for t in triples if (t[0], t[1]) not in exclude], ids, rids)
+        wanted = set(rids)
+        found, evidence = [], {}
+        for n, s in enumerate(submissions, start=1):
+            ranked = self.reviewers(s.as_paper(), authors=[], limit=10**9, method=method)
+            for r in ranked:
+                key = (s.id, str(r["person_id"]))
+                if key[1] in wanted and key not in exclude:
+                    found.append((key[0], key[1], float(r["score"])))
+                    evidence[key] = [e for e in r["evidence"] if e.get("weight", 0) > 0][:3]
+            if progress:
+                progress("affinity (expertise engine)", n, len(submissions))
+        return Affinity.from_triples(found, ids, rids, evidence)
 
     # -- people ----------------------------------------------------------------------------
     def whois(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -43,49 +41,12 @@ def _open(reviewers: str) -> Any:
 
 def _reviewers(kb: Any, spec: str) -> tuple[list[Any], Path | None]:
     """The reviewer list, and the archives folder when reviewers come from OpenReview archives."""
-    from ..assign_io import archive_reviewers, kb_reviewers, read_reviewer_list
-
-    if spec == "kb":
-        rows = kb_reviewers(kb.store)
-        if not rows:
-            raise InputError("the knowledge base has no people with papers: ingest profiles first, or give --reviewers")
-        return rows, None
-    path = Path(spec)
-    if path.is_dir():
-        return archive_reviewers(path), path
-    if path.is_file():
-        return read_reviewer_list(kb.store, path), None
-    raise InputError(f"--reviewers {spec}: not 'kb', a list file or an archives folder")
-
-
-def engine_affinity(kb: Any, submissions: list[Any], reviewers: list[Any], archives: Path | None,
-                    exclude: set[tuple[str, str]], method: str | None, progress: Any) -> Any:
-    """Affinity from the expertise engine: the one place that calls it (its API is changing).
-
-    KB reviewers: the engine's ranked reviewers per submission, with their evidence papers.
-    Archive reviewers: the openreview-expertise batch over the archives folder.
-    """
-    from ..assign import Affinity
-
-    ids = [s.id for s in submissions]
-    rids = [r.id for r in reviewers]
-    if archives is not None:
-        with tempfile.TemporaryDirectory() as tmp:
-            subs = Path(tmp) / "submissions.json"
-            subs.write_text(json.dumps({s.id: {"id": s.id, "content": {"title": s.title, "abstract": s.abstract}} for s in submissions}))
-            triples = kb.affinity(archives, subs, method=method, progress=progress)
-        return Affinity.from_triples([t for t in triples if (t[0], t[1]) not in exclude], ids, rids)
-    wanted = set(rids)
-    triples, evidence = [], {}
-    for n, s in enumerate(submissions, start=1):
-        ranked = kb.reviewers(s.as_paper(), authors=[], limit=10**9, method=method)
-        kept = [r for r in ranked if str(r["person_id"]) in wanted and (s.id, str(r["person_id"])) not in exclude]
-        for r in kept:
-            triples.append((s.id, str(r["person_id"]), float(r["score"])))
-            evidence[(s.id, str(r["person_id"]))] = [e for e in r["evidence"] if e.get("weight", 0) > 0][:3]
-        if progress:
-            progress("affinity (expertise engine)", n, len(submissions))
-    return Affinity.from_triples(triples, ids, rids, evidence)
+    try:
+        return kb.conference_reviewers(spec)  # type: ignore[no-any-return]
+    except InputError as exc:
+        if str(exc).startswith("reviewers "):  # name the option the user typed
+            raise InputError(f"--{exc}") from None
+        raise
 
 
 def _print_assignment(rows: list[dict[str, Any]], summary: dict[str, Any], limit: int) -> None:
@@ -137,34 +98,26 @@ def assign(
     as_json: bool = typer.Option(False, "--json", help="Print JSON (summary, per-paper reviewers, notes)."),
 ) -> None:
     """Assign reviewers to submissions: loads, bids, hard conflicts, exports for OpenReview and CMT."""
-    from ..assign import Affinity
-    from ..assign_export import assign_conference, write_all
-    from ..assign_io import read_affinity, read_bids, read_loads, read_submissions
+    from ..assign_io import read_submissions
 
     policy = _policy(conflicts, years, max_authors, large_papers)
     subs = read_submissions(submissions)
     kb = _open(reviewers)
     revs, archives = _reviewers(kb, reviewers)
     with progress_bar(not as_json) as progress:
-
-        def source(exclude: set[tuple[str, str]]) -> Affinity:
-            if affinity is not None:
-                return Affinity.from_triples(read_affinity(affinity), [s.id for s in subs], [r.id for r in revs])
-            return engine_affinity(kb, subs, revs, archives, exclude, method, progress)
-
-        result, rows, listed = assign_conference(
-            kb.store, subs, revs, source, top_k=top_k, policy=policy, per_paper=per_paper, min_load=min_load, max_load=max_load,
-            loads=read_loads(loads) if loads else None, bids=read_bids(bids) if bids else None, bid_weight=bid_weight,
-            objective=objective, alternates=alternates, lp_bound=lp_bound, progress=progress,
+        done = kb.assign(
+            subs, revs, archives=archives, affinity=affinity, policy=policy, per_paper=per_paper, min_load=min_load,
+            max_load=max_load, loads=loads, bids=bids, bid_weight=bid_weight, objective=objective, alternates=alternates,
+            top_k=top_k, method=method, lp_bound=lp_bound, progress=progress,
         )
-    written = write_all(result, out, rows, {r.id: r for r in revs}, listed)
+    done.write(out)
     if as_json:
-        print_json({"summary": result.summary(), "papers": rows, "files": written["files"], "notes": written["notes"]})
+        print_json({"summary": done.summary(), "papers": done.papers, "loads": done.loads(), "files": done.files, "notes": done.notes})
         return
-    _print_assignment(rows, result.summary(), limit)
-    for note in written["notes"]:
+    _print_assignment(done.papers, done.summary(), limit)
+    for note in done.notes:
         err_console.print(f"[yellow]{note}[/]", highlight=False)
-    err_console.print(f"wrote {len(written['files'])} files under {out}", highlight=False)
+    err_console.print(f"wrote {len(done.files)} files under {out}", highlight=False)
 
 
 @app.command()
