@@ -27,7 +27,7 @@ def _hostile_person_id(client: TestClient) -> int:
     return int(people[0]["id"])
 
 
-@pytest.mark.parametrize("url", ["/", "/experts", "/reviewers", "/whois", "/people", "/papers", "/profiles", "/ingest", "/api", "/login"])
+@pytest.mark.parametrize("url", ["/", "/experts", "/reviewers", "/assign", "/whois", "/people", "/papers", "/profiles", "/ingest", "/api", "/login"])
 def test_every_main_page_renders(client: TestClient, url: str) -> None:
     r = client.get(url)
     assert r.status_code == 200, r.text

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -19,16 +19,21 @@ from .. import formats
 from ..errors import InputError
 from .context import ctx_of
 from .forms import (
+    AssignForm,
     Limit,
     Offset,
     PaperId,
     PersonId,
     SearchQ,
+    assign_form,
+    assign_order,
     check_format,
+    csrf,
     page,
     paper_text,
     parse_upload,
 )
+from .jobs import Job
 
 router = APIRouter(prefix="/api")
 
@@ -192,9 +197,36 @@ def remove_profile(request: Request, ref: str) -> dict[str, Any]:
         return ctx.kb.remove_profile(ref)
 
 
+@router.post("/assign", status_code=202, summary="Assign reviewers to uploaded submissions in the background (a job: needs writes)")
+def assign(request: Request, form: Annotated[AssignForm, Depends(assign_form)]) -> JSONResponse:
+    """Multipart: ``submissions`` (files), ``reviewers`` = kb | list (``reviewer_list``) |
+    archives (``archives`` files), optional ``loads``/``bids``/``conflicts`` CSVs, ``years``,
+    ``per_paper``, ``min_load``, ``max_load``, ``objective`` (sum | fair), ``alternates``.
+    Bad uploads fail here (422 naming the file and line); the run's progress and result are at
+    the ``Location``."""
+    csrf(request.headers)
+    ctx = ctx_of(request)
+    ctx.guard.check(request.headers, dict(request.cookies))
+    job = ctx.jobs.new_assignment()
+    try:
+        order = assign_order(ctx.kb, form, job.folder, ctx.limits.max_records)
+    except BaseException:
+        ctx.jobs.discard(job)
+        raise
+    ctx.jobs.submit_assign(job, order)
+    return JSONResponse(job.to_dict(), status_code=202, headers={"Location": f"/api/assign/{job.id}"})
+
+
+@router.get("/assign/{job_id}", summary="An assignment's progress; when done: summary, per-paper reviewers, loads, conflicts, files")
+def assignment(request: Request, job_id: str) -> dict[str, Any]:
+    ctx = ctx_of(request)
+    ctx.guard.check(request.headers, dict(request.cookies))  # the result shows the submissions
+    return ctx.jobs.get_assignment(job_id).to_dict(full=True)
+
+
 @router.get("/jobs", summary="Recent ingest jobs, newest first")
 def jobs(request: Request) -> list[dict[str, Any]]:
-    return [j.to_dict() for j in ctx_of(request).jobs.recent()]
+    return [j.to_dict() for j in ctx_of(request).jobs.recent() if isinstance(j, Job)]
 
 
 @router.get("/jobs/{job_id}", summary="An ingest job's progress and, when finished, its report")

@@ -138,7 +138,9 @@ class WebContext:
                 "SCHOLARLENS_WEB_TIME_BUDGET",
             ) from None
 
-    def render(self, request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
+    def render(
+        self, request: Request, template: str, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any
+    ) -> HTMLResponse:
         ctx = {
             "request": request,
             "path": request.url.path,
@@ -147,7 +149,7 @@ class WebContext:
             "can_write": self.guard.authorised(request.headers, dict(request.cookies)),
             **context,
         }
-        return HTMLResponse(self.env.get_template(template).render(ctx), status_code=status_code)
+        return HTMLResponse(self.env.get_template(template).render(ctx), status_code=status_code, headers=headers)
 
 
 def ctx_of(request: Request) -> WebContext:

@@ -7,17 +7,24 @@ what the database can hold, so a huge number is a 422, never a 500.
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
+from pathlib import Path as FsPath
 from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import File, Form, Path, Query, UploadFile
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from .. import formats
-from ..errors import InputError, QueryError, UnknownFormatError
+from ..assign_io import read_bids, read_loads, read_submissions
+from ..conflicts import ConflictPolicy, read_declared
+from ..errors import InputError, ParseError, QueryError, UnknownFormatError
 from ..formats._io import decode_bytes
+from ..kb import KnowledgeBase
 from ..records import ParsedPaper, ParsedProfile
+from .jobs import AssignOrder
 from .problems import LimitExceeded
-from .security import WriteDenied, same_origin
+from .security import WriteDenied, safe_filename, same_origin, write_upload
 
 #: Largest id or offset a SQLite/PostgreSQL integer holds (2⁶³ − 1).
 MAX_INT = 2**63 - 1
@@ -117,3 +124,122 @@ def pager(offset: int, limit: int, n_items: int, total: int | None) -> dict[str,
         "first": offset + 1 if n_items else 0,
         "last": offset + min(n_items, limit),
     }
+
+
+# -- reviewer assignment -------------------------------------------------------------------
+Upload = tuple[str, bytes]
+
+
+@dataclass
+class AssignForm:
+    """The assignment form (page and API share it): uploads as ``(name, bytes)``, options checked."""
+
+    submissions: list[Upload]
+    reviewers: str
+    reviewer_list: str
+    archives: list[Upload]
+    loads: Upload | None
+    bids: Upload | None
+    conflicts: Upload | None
+    years: int | None
+    per_paper: int
+    min_load: int
+    max_load: int
+    objective: str
+    alternates: int
+
+    def echo(self) -> dict[str, Any]:
+        """The options typed, to fill the form again after an error."""
+        return {k: getattr(self, k) for k in ("reviewers", "reviewer_list", "years", "per_paper", "min_load", "max_load", "objective", "alternates")}
+
+
+def _uploads(files: list[UploadFile] | None) -> list[Upload]:
+    return [(f.filename or "upload", f.file.read()) for f in files or [] if isinstance(f, StarletteUploadFile) and f.filename]
+
+
+def _one(file: UploadFile | None) -> Upload | None:
+    found = _uploads([file] if file is not None else [])
+    return found[0] if found and found[0][1].strip() else None
+
+
+def assign_form(
+    submissions: Annotated[list[UploadFile] | None, File(description="Submissions: any supported format, or an OpenReview submissions.json")] = None,
+    reviewers: Annotated[str, Form(pattern="^(kb|list|archives)$", description="kb (stored people), list, or archives")] = "kb",
+    reviewer_list: Annotated[str, Form(max_length=1_000_000, description="One reviewer per line: person id or name, optional e-mail")] = "",
+    archives: Annotated[list[UploadFile] | None, File(description="OpenReview archives, ~<id>.jsonl per reviewer")] = None,
+    loads: Annotated[UploadFile | None, File(description="CSV reviewer,max[,min]")] = None,
+    bids: Annotated[UploadFile | None, File(description="CSV reviewer,paper,bid")] = None,
+    conflicts: Annotated[UploadFile | None, File(description="Declared conflicts CSV: reviewer, author or domain, reason")] = None,
+    years: Annotated[str, Form(pattern="^[0-9]{0,3}$", description="Co-authorship window in years (empty: the setting)")] = "",
+    per_paper: Annotated[int, Form(ge=1, le=50)] = 3,
+    min_load: Annotated[int, Form(ge=0, le=10_000)] = 0,
+    max_load: Annotated[int, Form(ge=0, le=10_000)] = 6,
+    objective: Annotated[str, Form(pattern="^(sum|fair)$")] = "sum",
+    alternates: Annotated[int, Form(ge=0, le=20)] = 2,
+) -> AssignForm:
+    return AssignForm(
+        _uploads(submissions), reviewers, reviewer_list, _uploads(archives), _one(loads), _one(bids), _one(conflicts),
+        int(years) if years else None, per_paper, min_load, max_load, objective, alternates,
+    )
+
+
+def _archive(folder: FsPath, name: str, data: bytes) -> None:
+    """An OpenReview archive keeps its ``~`` (the reviewer's id is the file's stem)."""
+    base = re.split(r"[\\/]", name)[-1]
+    safe = "~" + safe_filename(base[1:]) if base.startswith("~") else safe_filename(base)
+    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        with (folder / safe).open("xb") as fh:
+            fh.write(data)
+    except FileExistsError:
+        raise InputError(f"two archives are named {safe}: one file per reviewer") from None
+
+
+def assign_order(kb: KnowledgeBase, form: AssignForm, folder: FsPath, max_records: int) -> AssignOrder:
+    """Parse the form's uploads (written under ``folder/input``, parsed, never executed) into an
+    order for the job; bad input fails here, in the request, naming the upload and line."""
+    inputs = folder / "input"
+    try:
+        return _order(kb, form, inputs, max_records)
+    except ParseError as exc:
+        if exc.source and exc.source.startswith(str(inputs)):
+            exc.source = FsPath(exc.source).name
+        raise
+    except InputError as exc:
+        raise type(exc)(str(exc).replace(str(inputs) + "/", "")) from None
+
+
+def _order(kb: KnowledgeBase, form: AssignForm, inputs: FsPath, max_records: int) -> AssignOrder:
+    if not form.submissions:
+        raise InputError("choose the submissions: a file in any supported format, or an OpenReview submissions.json")
+    subs = read_submissions([write_upload(inputs / "submissions", n, d) for n, d in form.submissions])
+    if len(subs) > max_records:
+        raise LimitExceeded(413, "Too many records", f"{len(subs)} submissions; this server takes at most {max_records} per request",
+                            "SCHOLARLENS_WEB_MAX_RECORDS")
+    archives = None
+    if form.reviewers == "list":
+        if not form.reviewer_list.strip():
+            raise InputError("type the reviewers, one per line: a person id or name, optionally an e-mail after a comma")
+        listed = inputs / "reviewers.csv"
+        listed.write_text(form.reviewer_list, encoding="utf-8")
+        reviewers, _ = kb.conference_reviewers(listed)
+    elif form.reviewers == "archives":
+        if not form.archives:
+            raise InputError("choose the reviewers' OpenReview archives: one ~<id>.jsonl file per reviewer")
+        for name, data in form.archives:
+            _archive(inputs / "archives", name, data)
+        reviewers, archives = kb.conference_reviewers(inputs / "archives")
+    else:
+        reviewers, _ = kb.conference_reviewers(None)
+
+    def saved(upload: Upload | None, name: str) -> FsPath | None:
+        return write_upload(inputs, name, upload[1]) if upload else None
+
+    loads, bids, declared = saved(form.loads, "loads.csv"), saved(form.bids, "bids.csv"), saved(form.conflicts, "conflicts.csv")
+    policy = ConflictPolicy.from_settings(years=form.years, declared=read_declared(declared) if declared else None)
+    options = {
+        "per_paper": form.per_paper, "min_load": form.min_load, "max_load": form.max_load, "objective": form.objective,
+        "alternates": form.alternates, "policy": policy, "loads": read_loads(loads) if loads else None,
+        "bids": read_bids(bids) if bids else None,
+    }
+    return AssignOrder(subs, reviewers, archives, options)

@@ -1,15 +1,18 @@
-"""Background ingest jobs: uploads are stored in the data directory and ingested off-request.
+"""Background jobs: ingests and reviewer assignments, run off-request on one worker thread.
 
-The request that uploads files returns at once with a job id; one worker thread ingests jobs
+The request that uploads files returns at once with a job id; one worker thread runs jobs
 in order (writes are serialised; readers keep going thanks to WAL) and records the core's
-``(stage, done, total)`` progress, which the browser polls. After the files, the job embeds
-the papers they brought (stage ``embedding``), so the next query finds every vector cached
-instead of embedding them inside someone's request.
+``(stage, done, total)`` progress, which the browser polls. After the files, an ingest job
+embeds the papers they brought (stage ``embedding``), so the next query finds every vector
+cached instead of embedding them inside someone's request. An assignment job
+(:class:`AssignJob`) runs ``KnowledgeBase.assign`` on the serving knowledge base (its engine
+and model are the ones queries use) and writes the exports into the job's own folder.
 """
 
 from __future__ import annotations
 
 import logging
+import shutil
 import sqlite3
 import threading
 import time
@@ -22,7 +25,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..assign import Infeasible
+from ..assign_io import Submission
 from ..catalog import paper_text
+from ..conflicts import Reviewer
 from ..errors import NotFoundError, ScholarLensError
 from ..kb import KnowledgeBase
 from .problems import database_error_text
@@ -70,8 +76,80 @@ class Job:
         return d
 
 
+@dataclass
+class AssignOrder:
+    """One assignment run, parsed from the request: submissions, reviewers (``None``: every
+    stored person with papers), their archives folder, and ``KnowledgeBase.assign`` options."""
+
+    submissions: list[Submission]
+    reviewers: list[Reviewer] | None = None
+    archives: Path | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+#: Progress stages of an assignment (a prefix of the core's stage name) → share of the bar.
+ASSIGN_STAGES = (("conflicts", 0, 25), ("affinity", 25, 85), ("embedding", 25, 85), ("fair", 85, 95), ("sum", 95, 99))
+
+
+@dataclass
+class AssignJob:
+    """A reviewer assignment running in the background; its exports live in ``folder/out``."""
+
+    id: str
+    folder: Path
+    papers: int = 0
+    reviewers: int | None = None
+    objective: str = "sum"
+    kind: str = "assign"
+    status: str = "queued"  # queued | running | done | failed
+    stage: str | None = None
+    done: int = 0
+    total: int = 0
+    created_at: float = field(default_factory=time.time)
+    finished_at: float | None = None
+    error: str | None = None
+    reasons: list[str] = field(default_factory=list)
+    """When no assignment is possible: what to change (from :class:`~scholarlens.assign.Infeasible`)."""
+    result: dict[str, Any] | None = None
+    """``Assignment.to_dict()``, files relative to ``folder/out``."""
+
+    @property
+    def out(self) -> Path:
+        return self.folder / "out"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("done", "failed")
+
+    @property
+    def percent(self) -> int:
+        if self.finished:
+            return 100
+        for prefix, lo, hi in ASSIGN_STAGES:
+            if self.stage and self.stage.startswith(prefix):
+                share = self.done / self.total if self.total else 0.0
+                return min(99, int(lo + (hi - lo) * share))
+        return 0
+
+    def to_dict(self, full: bool = False) -> dict[str, Any]:
+        """Progress, the summary and download paths; ``full`` adds per-paper rows, loads and conflicts."""
+        d: dict[str, Any] = {
+            "id": self.id, "kind": self.kind, "status": self.status, "stage": self.stage, "done": self.done,
+            "total": self.total, "percent": self.percent, "finished": self.finished, "submissions": self.papers,
+            "reviewers": self.reviewers, "objective": self.objective, "created_at": self.created_at,
+            "finished_at": self.finished_at, "error": self.error, "reasons": self.reasons,
+        }
+        if self.result is not None:
+            d["summary"] = self.result["summary"]
+            d["notes"] = self.result["notes"]
+            d["files"] = [{"name": f, "url": f"/assign/{self.id}/files/{f}"} for f in self.result["files"]]
+            if full:
+                d |= {k: self.result[k] for k in ("papers", "loads", "conflicts")}
+        return d
+
+
 class JobRunner:
-    """Runs ingest jobs one at a time on a worker thread and remembers the last ``keep``."""
+    """Runs ingest and assignment jobs one at a time on a worker thread and remembers the last ``keep``."""
 
     def __init__(
         self,
@@ -80,34 +158,67 @@ class JobRunner:
         keep: int = 100,
         lock: AbstractContextManager[Any] | None = None,
         reader: KnowledgeBase | None = None,
+        assign_dir: Path | None = None,
     ) -> None:
         self.kb = kb
         self.reader = reader or kb
         self.upload_dir = upload_dir
+        self.assign_dir = assign_dir or upload_dir.parent / "assignments"
         self.keep = keep
         self._write_lock = lock or nullcontext()
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self._jobs: OrderedDict[str, Job | AssignJob] = OrderedDict()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scholarlens-ingest")
 
     def submit(self, uploads: list[tuple[str, bytes]], format: str | None = None) -> Job:
         job = Job(id=uuid.uuid4().hex[:12], files=[name for name, _ in uploads], format=format)
+        self._register(job)
+        self._pool.submit(self._run, job, uploads)
+        return job
+
+    def _register(self, job: Job | AssignJob) -> None:
         with self._lock:
             self._jobs[job.id] = job
             while len(self._jobs) > self.keep:
-                self._jobs.popitem(last=False)
-        self._pool.submit(self._run, job, uploads)
+                _, old = self._jobs.popitem(last=False)
+                if isinstance(old, AssignJob):
+                    shutil.rmtree(old.folder, ignore_errors=True)
+
+    def new_assignment(self) -> AssignJob:
+        """A job with its own folder (for the request's uploads), not queued yet: queue it with
+        :meth:`submit_assign`, or :meth:`discard` it when the uploads do not parse."""
+        job_id = uuid.uuid4().hex[:12]
+        job = AssignJob(id=job_id, folder=self.assign_dir / job_id)
+        job.folder.mkdir(parents=True, exist_ok=True)
+        return job
+
+    def discard(self, job: AssignJob) -> None:
+        shutil.rmtree(job.folder, ignore_errors=True)
+
+    def submit_assign(self, job: AssignJob, order: AssignOrder) -> AssignJob:
+        job.papers = len(order.submissions)
+        job.reviewers = None if order.reviewers is None else len(order.reviewers)
+        job.objective = str(order.options.get("objective", "sum"))
+        self._register(job)
+        self._pool.submit(self._run_assign, job, order)
         return job
 
     def get(self, job_id: str) -> Job:
         with self._lock:
             job = self._jobs.get(job_id)
-        if job is None:
+        if not isinstance(job, Job):
             raise NotFoundError(f"no ingest job {job_id!r}")
         return job
 
-    def recent(self) -> list[Job]:
+    def get_assignment(self, job_id: str) -> AssignJob:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        if not isinstance(job, AssignJob):
+            raise NotFoundError(f"no assignment {job_id!r} (results are kept while the server runs, for its last {self.keep} jobs)")
+        return job
+
+    def recent(self) -> list[Job | AssignJob]:
         with self._lock:
             return list(reversed(self._jobs.values()))
 
@@ -172,6 +283,40 @@ class JobRunner:
             self._close_worker_connection()
 
 
+    def _run_assign(self, job: AssignJob, order: AssignOrder) -> None:
+        job.status = "running"
+        try:
+            with self._write_lock:
+                done = self.reader.assign(
+                    order.submissions, order.reviewers, archives=order.archives, out=job.out, progress=_progress_of_assign(job),
+                    **order.options,
+                )
+            result = done.to_dict()
+            result["files"] = [str(Path(f).resolve().relative_to(job.out.resolve())) for f in done.files]
+            job.reviewers = result["summary"]["reviewers"]
+            job.result = result
+            job.status = "done"
+        except Infeasible as exc:
+            job.error = "no assignment is possible with these inputs"
+            job.reasons = list(exc.reasons)
+            job.status = "failed"
+        except (ScholarLensError, OSError, ValueError) as exc:
+            job.error = str(exc).replace(str(job.folder) + "/", "")
+            job.status = "failed"
+        except sqlite3.DatabaseError as exc:
+            job.error = database_error_text(exc)
+            job.status = "failed"
+        except Exception as exc:  # pragma: no cover - a bug; keep the worker alive and say so
+            log.exception("assignment job %s crashed", job.id)
+            job.error = f"internal error: {type(exc).__name__}"
+            job.status = "failed"
+        finally:
+            job.finished_at = time.time()
+            # The serving store gave this worker thread a connection of its own: close it.
+            if getattr(self.reader.store, "path", ":memory:") != ":memory:":
+                self.reader.store.close()
+
+
 class _Stopped(Exception):
     """The server is shutting down: the warm-up stops between steps."""
 
@@ -186,6 +331,13 @@ def _progress_of(job: Job) -> Callable[[str, int, int | None], None]:
             job.stage, job.done, job.total = "parsing", 0, 0
         else:
             job.stage, job.done, job.total = stage, done, total or 0
+
+    return progress
+
+
+def _progress_of_assign(job: AssignJob) -> Callable[[str, int, int | None], None]:
+    def progress(stage: str, done: int, total: int | None) -> None:
+        job.stage, job.done, job.total = stage, done, total or 0
 
     return progress
 

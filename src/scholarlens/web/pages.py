@@ -8,22 +8,26 @@ vendored vega-embed in the browser.
 
 from __future__ import annotations
 
+from pathlib import Path as FsPath
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Query, Request, UploadFile
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import UploadFile as StarletteUploadFile
 
 from .. import formats
-from ..errors import InputError, QueryError
+from ..errors import InputError, NotFoundError, ParseError, QueryError
 from ..records import ParsedPaper
-from .charts import topics_chart, years_chart
+from .charts import loads_chart, topics_chart, years_chart
 from .context import WebContext, ctx_of
 from .forms import (
     PAGE,
+    AssignForm,
     Offset,
     PaperId,
     PersonId,
+    assign_form,
+    assign_order,
     author_list,
     check_format,
     csrf,
@@ -33,6 +37,7 @@ from .forms import (
     parse_upload,
     submission_upload,
 )
+from .jobs import AssignJob, Job
 from .security import COOKIE
 
 router = APIRouter(include_in_schema=False)
@@ -199,7 +204,8 @@ def profile(request: Request, ref: str) -> Response:
 @router.get("/ingest", response_class=HTMLResponse)
 def ingest_form(request: Request) -> Response:
     ctx = ctx_of(request)
-    return ctx.render(request, "ingest.html", formats=formats.FORMATS, jobs=ctx.jobs.recent()[:10], max_mb=ctx.max_body // (1024 * 1024))
+    ingests = [j for j in ctx.jobs.recent() if isinstance(j, Job)][:10]
+    return ctx.render(request, "ingest.html", formats=formats.FORMATS, jobs=ingests, max_mb=ctx.max_body // (1024 * 1024))
 
 
 @router.post("/ingest")
@@ -227,6 +233,94 @@ def job(request: Request, job_id: str) -> Response:
     if request.headers.get("hx-request") and request.query_params.get("fragment"):
         return ctx.render(request, "_job.html", job=item)
     return ctx.render(request, "job.html", job=item)
+
+
+# -- conference: reviewer assignment (a job: the server's writes permission) ----------------
+ASSIGN_DEFAULTS = {"reviewers": "kb", "reviewer_list": "", "years": None, "per_paper": 3, "min_load": 0, "max_load": 6,
+                   "objective": "sum", "alternates": 2}
+ASSIGN_PAGE = 50
+FILE_LABELS = {
+    "assignments.csv": "plain CSV: one row per assigned pair, with score, bid and evidence",
+    "assignments.json": "everything: summary, per-paper reviewers and alternates, loads, hard conflicts",
+    "conflicts.csv": "every conflict found (hard and weak) with its evidence",
+    "openreview/assignments.json": "openreview-matcher output: {paper: [{aggregate_score, user}]}",
+    "openreview/alternates.json": "openreview-matcher alternates",
+    "openreview/assignment_edges.jsonl": "OpenReview Assignment edges (head, tail, weight, label)",
+    "openreview/affinity_scores.csv": "affinity CSV paper_id,reviewer_id,score (OpenReview edge upload, matcher --scores)",
+    "openreview/constraints.csv": "hard conflicts as paper_id,reviewer_id,-1 (matcher --constraints)",
+    "openreview/conflict_edges.jsonl": "OpenReview Conflict edges",
+    "openreview/max_papers.csv": "reviewer_id,max (matcher --max_papers)",
+    "cmt/assignments.xml": "Microsoft CMT: Import Assignments (Reviewer)",
+    "cmt/quotas.txt": "Microsoft CMT: Import Reviewer Quotas",
+}
+MEDIA = {".csv": "text/csv", ".json": "application/json", ".jsonl": "application/x-ndjson", ".xml": "application/xml", ".txt": "text/plain"}
+
+
+def _assign_page(request: Request, form: dict[str, Any], error: str | None = None, status_code: int = 200) -> Response:
+    ctx = ctx_of(request)
+    authorised = ctx.guard.authorised(request.headers, dict(request.cookies))
+    recent = [j for j in ctx.jobs.recent() if isinstance(j, AssignJob)][:10] if authorised else []
+    return ctx.render(
+        request, "assign.html", form=form, error=error, jobs=recent, people=ctx.kb.count("people"),
+        max_mb=ctx.max_body // (1024 * 1024), max_records=ctx.limits.max_records, status_code=status_code,
+    )
+
+
+@router.get("/assign", response_class=HTMLResponse)
+def assign_page(request: Request) -> Response:
+    return _assign_page(request, ASSIGN_DEFAULTS)
+
+
+@router.post("/assign")
+def assign(request: Request, form: Annotated[AssignForm, Depends(assign_form)]) -> Response:
+    csrf(request.headers)
+    ctx = ctx_of(request)
+    ctx.guard.check(request.headers, dict(request.cookies))
+    job = ctx.jobs.new_assignment()
+    try:
+        order = assign_order(ctx.kb, form, job.folder, ctx.limits.max_records)
+    except InputError as exc:
+        ctx.jobs.discard(job)
+        return _assign_page(request, form.echo(), str(exc), 422 if isinstance(exc, ParseError) else 400)
+    except BaseException:
+        ctx.jobs.discard(job)
+        raise
+    ctx.jobs.submit_assign(job, order)
+    if request.headers.get("hx-request"):  # swap the progress in place; the address bar gets the job's page
+        return _assignment_view(request, job, 0, status_code=202, headers={"HX-Push-Url": f"/assign/{job.id}"})
+    return RedirectResponse(f"/assign/{job.id}", status_code=303)
+
+
+def _assignment_view(request: Request, job: AssignJob, offset: int, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+    ctx = ctx_of(request)
+    result = job.result or {}
+    papers = result.get("papers") or []
+    loads = sorted(result.get("loads") or [], key=lambda r: (-r["load"], str(r.get("name") or r["reviewer_id"])))
+    window = papers[offset : offset + ASSIGN_PAGE + 1]
+    return ctx.render(
+        request, "assign_job.html", job=job, papers=window[:ASSIGN_PAGE], loads=loads,
+        pg=pager(offset, ASSIGN_PAGE, len(window), len(papers)), chart=loads_chart(loads) if loads else None,
+        file_labels=FILE_LABELS, status_code=status_code, headers=headers,
+    )
+
+
+@router.get("/assign/{job_id}", response_class=HTMLResponse)
+def assignment(request: Request, job_id: str, offset: Offset = 0) -> Response:
+    ctx = ctx_of(request)
+    ctx.guard.check(request.headers, dict(request.cookies))  # the results show the submissions: same permission as a run
+    return _assignment_view(request, ctx.jobs.get_assignment(job_id), offset)
+
+
+@router.get("/assign/{job_id}/files/{name:path}")
+def assignment_file(request: Request, job_id: str, name: str) -> Response:
+    """One export of a finished assignment (only the files the job wrote: never a path from the request)."""
+    ctx = ctx_of(request)
+    ctx.guard.check(request.headers, dict(request.cookies))
+    job = ctx.jobs.get_assignment(job_id)
+    if job.result is None or name not in job.result["files"]:
+        raise NotFoundError(f"assignment {job_id} has no file {name!r}")
+    suffix = FsPath(name).suffix
+    return FileResponse(job.out / name, media_type=MEDIA.get(suffix, "application/octet-stream"), filename=name.replace("/", "-"))
 
 
 # -- token login (only when the server has a token) ----------------------------------------
