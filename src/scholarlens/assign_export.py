@@ -155,7 +155,7 @@ def write_cmt(result: Result, out: Path, reviewers: dict[str, Reviewer]) -> tupl
     if missing:
         return [], (
             f"CMT files not written: {len(missing)} assigned reviewer(s) have no e-mail (e.g. {', '.join(missing[:3])}); "
-            "CMT identifies users by e-mail: give --reviewers a list file with an e-mail column"
+            "CMT identifies users by e-mail: give the reviewers as a list with an e-mail column"
         )
     folder = out / "cmt"
     folder.mkdir(parents=True, exist_ok=True)

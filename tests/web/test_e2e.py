@@ -288,3 +288,22 @@ def test_browse_pages_search_and_page(page, path) -> None:  # type: ignore[no-un
         page.wait_for_url("**offset=25**")
     page.fill("#q", "Radford" if path != "/papers" else "speech")
     page.locator("#results").filter(has_text="Radford" if path != "/papers" else "Speech").wait_for()
+
+
+def test_assignment_upload_runs_with_progress_and_shows_reviewers_loads_and_downloads(page, server) -> None:  # type: ignore[no-untyped-def]
+    page.goto("/assign")
+    page.set_input_files("input[name=submissions]", [str(SEEDS[1])])
+    page.fill("input[name=max_load]", "2")
+    page.click("#assign-form button[type=submit]")
+    page.wait_for_url("**/assign/*")  # the job's page, which polls the progress until the result
+    page.locator("#papers").wait_for(timeout=60_000)
+    assert page.locator("[data-job-status]").inner_text() == "done"
+    assert page.locator("#papers tr.pair").count() == 3 * 10  # Luke Metz's ten papers, three reviewers each
+    assert "Luke Metz" not in page.locator("#papers td.reviewer").all_inner_texts()  # never his own papers
+    page.locator("#loads-chart svg").wait_for()
+    link = page.locator('#downloads a[href$="/assignments.csv"]')
+    with page.expect_download() as dl:
+        link.click()
+    assert dl.value.suggested_filename == "assignments.csv"
+    _shot(page, "assign")
+    _no_xss(page)

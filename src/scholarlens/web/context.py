@@ -138,9 +138,7 @@ class WebContext:
                 "SCHOLARLENS_WEB_TIME_BUDGET",
             ) from None
 
-    def render(
-        self, request: Request, template: str, status_code: int = 200, headers: dict[str, str] | None = None, **context: Any
-    ) -> HTMLResponse:
+    def render(self, request: Request, template: str, status_code: int = 200, **context: Any) -> HTMLResponse:
         ctx = {
             "request": request,
             "path": request.url.path,
@@ -149,7 +147,7 @@ class WebContext:
             "can_write": self.guard.authorised(request.headers, dict(request.cookies)),
             **context,
         }
-        return HTMLResponse(self.env.get_template(template).render(ctx), status_code=status_code, headers=headers)
+        return HTMLResponse(self.env.get_template(template).render(ctx), status_code=status_code)
 
 
 def ctx_of(request: Request) -> WebContext:

@@ -286,12 +286,10 @@ def assign(request: Request, form: Annotated[AssignForm, Depends(assign_form)]) 
         ctx.jobs.discard(job)
         raise
     ctx.jobs.submit_assign(job, order)
-    if request.headers.get("hx-request"):  # swap the progress in place; the address bar gets the job's page
-        return _assignment_view(request, job, 0, status_code=202, headers={"HX-Push-Url": f"/assign/{job.id}"})
-    return RedirectResponse(f"/assign/{job.id}", status_code=303)
+    return RedirectResponse(f"/assign/{job.id}", status_code=303)  # the job's page polls its progress
 
 
-def _assignment_view(request: Request, job: AssignJob, offset: int, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
+def _assignment_view(request: Request, job: AssignJob, offset: int) -> Response:
     ctx = ctx_of(request)
     result = job.result or {}
     papers = result.get("papers") or []
@@ -300,7 +298,7 @@ def _assignment_view(request: Request, job: AssignJob, offset: int, status_code:
     return ctx.render(
         request, "assign_job.html", job=job, papers=window[:ASSIGN_PAGE], loads=loads,
         pg=pager(offset, ASSIGN_PAGE, len(window), len(papers)), chart=loads_chart(loads) if loads else None,
-        file_labels=FILE_LABELS, status_code=status_code, headers=headers,
+        file_labels=FILE_LABELS,
     )
 
 
