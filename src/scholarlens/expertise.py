@@ -267,8 +267,8 @@ def _submission(paper: str | ParsedPaper) -> tuple[str, list[str]]:
 
 
 def conflicts(store: Store, authors: Sequence[str], policy: Any = None) -> dict[int, dict[str, Any]]:
-    """person id -> ``{"reason": "author"|"coauthor"|..., "with": [names], "strength", "explanation",
-    "evidence"}`` for ``authors``, judged by the conflict policy (:mod:`scholarlens.conflicts`:
+    """person id -> ``{"name", "reason": "author"|"coauthor"|..., "with": [names], "strength",
+    "explanation", "evidence"}`` for ``authors``, judged by the conflict policy (:mod:`scholarlens.conflicts`:
     window in years, author cap, institutions, declared conflicts); ``weak`` ones are marked
     but not excluded."""
     out: dict[int, dict[str, Any]] = {}
@@ -276,6 +276,7 @@ def conflicts(store: Store, authors: Sequence[str], policy: Any = None) -> dict[
         top = found[0]
         also = {a for c in found for a in [c.author, *c.evidence.get("also_with", [])]}
         out[pid] = {
+            "name": top.reviewer_name,
             "reason": "author" if top.kind == "same-person" else top.kind,
             "with": sorted(also),
             "strength": top.strength,

@@ -196,7 +196,8 @@ class KnowledgeBase:
         return calibration.annotate(rows, get_method(method))
 
     def conflicts(self, authors: Sequence[str]) -> dict[int, dict[str, Any]]:
-        """person id -> ``{"reason", "with"}``: the authors themselves and their co-authors."""
+        """person id -> ``{"name", "reason", "with", "strength", "explanation", "evidence"}``: the
+        authors themselves and the people the conflict policy puts in conflict with them."""
         return conflicts(self.store, authors)
 
     def affinity(

@@ -194,3 +194,22 @@ def test_reviewers_takes_a_bibtex_submission_and_its_authors_make_the_conflicts(
     r = client.post("/reviewers", files={"file": ("submission.bib", bib, "application/x-bibtex")})
     assert r.status_code == 200, r.text[:300]
     assert "Conflict of interest" in r.text  # the authors came from the BibTeX entry, none were typed
+
+
+def test_reviewers_form_lists_every_conflicted_person_with_evidence_not_only_the_ranked(client: TestClient) -> None:
+    data = {"title": "Robust speech recognition via large-scale weak supervision",
+            "abstract": "We train speech models on audio transcripts from the internet.", "authors": "Alec Radford", "limit": "1"}
+    html = client.post("/reviewers", data=data).text
+    section = html[html.index('id="conflicts"'):]
+    api = client.post("/api/reviewers", json={"text": data["title"], "authors": ["Alec Radford"], "limit": 1}).json()
+    assert len(api["reviewers"]) == 1
+    listed = api["conflicts"]
+    hard = [c for c in listed if c["strength"] == "hard"]
+    assert len(hard) > 1 and listed[0]["name"] == "Alec Radford" and listed[0]["reason"] == "author"
+    ranked = {r["person_id"] for r in api["reviewers"]}
+    assert any(c["person_id"] not in ranked for c in hard)  # conflicts below the cut are listed, not hidden
+    for c in hard:
+        assert c["explanation"] and f'href="/people/{c["person_id"]}"' in section
+    coauthor = next(c for c in hard if c["reason"] == "coauthor")
+    assert coauthor["explanation"].startswith("co-authored") and coauthor["evidence"].get("title")
+    assert f"{len(hard)} hard" in section

@@ -28,6 +28,7 @@ from .forms import (
     assign_form,
     assign_order,
     check_format,
+    conflict_rows,
     csrf,
     page,
     paper_text,
@@ -127,13 +128,15 @@ class PaperIn(BaseModel):
     limit: int = Field(10, ge=1, le=50)
 
 
-@router.post("/reviewers", summary="Who should review this paper; conflicts of interest marked")
+@router.post("/reviewers", summary="Who should review this paper; conflicts of interest marked, and every conflicted person listed with evidence")
 async def reviewers(request: Request, body: PaperIn) -> dict[str, Any]:
     ctx = ctx_of(request)
     text = paper_text(body.title, body.abstract, body.text)
     authors = [a.strip() for a in body.authors if a.strip()] or None
-    found = await ctx.compute(lambda: ctx.kb.reviewers(text, authors=authors, limit=body.limit))
-    return {"reviewers": found, "match": ctx.kb.match(found)}
+    found, coi = await ctx.compute(
+        lambda: (ctx.kb.reviewers(text, authors=authors, limit=body.limit), ctx.kb.conflicts(authors) if authors else {})
+    )
+    return {"reviewers": found, "match": ctx.kb.match(found), "conflicts": conflict_rows(coi)}
 
 
 # -- identity ------------------------------------------------------------------------------

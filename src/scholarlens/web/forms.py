@@ -81,6 +81,12 @@ def author_list(authors: str) -> list[str]:
     return [a.strip() for a in authors.replace(";", "\n").split("\n") if a.strip()]
 
 
+def conflict_rows(found: dict[int, dict[str, Any]]) -> list[dict[str, Any]]:
+    """``kb.conflicts()`` as a list to show in full: hard first, the authors themselves first."""
+    rows = [{"person_id": pid, **c} for pid, c in found.items()]
+    return sorted(rows, key=lambda c: (c.get("strength") != "hard", c.get("reason") != "author", str(c.get("name") or "")))
+
+
 def check_format(format: str | None) -> str | None:
     """A forced format name, checked (unknown → 422), or None to detect it."""
     if format:

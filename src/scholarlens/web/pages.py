@@ -30,6 +30,7 @@ from .forms import (
     assign_order,
     author_list,
     check_format,
+    conflict_rows,
     csrf,
     file_bytes,
     pager,
@@ -88,7 +89,7 @@ async def reviewers(
     ctx = ctx_of(request)
     form = {"title": title, "abstract": abstract, "authors": authors}
     names = author_list(authors) or None
-    results, error = None, None
+    results, error, conflicts = None, None, []
     try:
         uploaded = file_bytes(file)
         parsed = None
@@ -98,10 +99,18 @@ async def reviewers(
         submission: str | ParsedPaper = (
             parsed if parsed is not None else paper_text(title, abstract, uploaded.decode("utf-8", "replace") if uploaded else None)
         )
-        results = await ctx.compute(lambda: ctx.kb.reviewers(submission, authors=names, limit=limit))
+        # every conflicted person is listed with the evidence, not only those ranked above the cut
+        conflict_names = names if names is not None else [a.name for a in parsed.authors] if parsed is not None else []
+
+        def run() -> tuple[list[dict[str, Any]], dict[int, dict[str, Any]]]:
+            return ctx.kb.reviewers(submission, authors=names, limit=limit), ctx.kb.conflicts(conflict_names) if conflict_names else {}
+
+        results, found = await ctx.compute(run)
+        conflicts = conflict_rows(found)
     except InputError as exc:
         error = str(exc)
-    return ctx.render(request, "reviewers.html", form=form, results=results, error=error, status_code=200 if error is None else 400)
+    return ctx.render(request, "reviewers.html", form=form, results=results, conflicts=conflicts, error=error,
+                      status_code=200 if error is None else 400)
 
 
 # -- who wrote this profile ----------------------------------------------------------------
