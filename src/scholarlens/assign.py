@@ -231,18 +231,18 @@ def diagnose(problem: Problem, mask: np.ndarray | None = None) -> list[str]:
         more = f" and {short.size - 10} more" if short.size > 10 else ""
         reasons.append(
             f"{short.size} paper(s) have fewer non-conflicted candidate reviewers than reviewers needed: "
-            f"{shown}{more}. Add candidates (a larger top-K or more reviewers) or lower --per-paper for them."
+            f"{shown}{more}. Add candidates (a larger top-K or more reviewers) or lower the reviewers per paper (--per-paper) for them."
         )
     demand, capacity, floor = int(problem.demand.sum()), int(problem.max_load.sum()), int(problem.min_load.sum())
     if capacity < demand:
         reasons.append(
             f"total capacity {capacity} (sum of max loads over {len(aff.reviewers)} reviewers) is below the demand "
-            f"{demand} (papers × reviewers per paper): raise --max-load to at least "
+            f"{demand} (papers × reviewers per paper): raise the max load (--max-load) to at least "
             f"{-(-demand // max(len(aff.reviewers), 1))} or add reviewers."
         )
     if floor > demand:
         reasons.append(
-            f"the minimum loads add up to {floor}, more than the {demand} reviews needed: lower --min-load."
+            f"the minimum loads add up to {floor}, more than the {demand} reviews needed: lower the min load (--min-load)."
         )
     reach = np.bincount(aff.reviewer[ok], minlength=len(aff.reviewers))
     stuck = np.flatnonzero(reach < problem.min_load)

@@ -95,7 +95,7 @@ def test_infeasible_names_short_papers_and_capacity():
         solve(build_problem(aff, 2, 0, 2, conflicts=conflicts))
     text = str(err.value)
     assert "p1 (1 of 2)" in text
-    assert "total capacity 8" in text and "demand 10" in text and "--max-load to at least 3" in text
+    assert "total capacity 8" in text and "demand 10" in text and "(--max-load) to at least 3" in text
 
 
 def test_infeasible_minimum_loads_are_explained():

@@ -15,7 +15,7 @@ from fastapi.testclient import TestClient
 from scholarlens.stores import open_store
 
 from ..assign.test_cli_assign import _authors_and_window_coauthors
-from ..conftest import SEEDS
+from ..conftest import EXAMPLES, SEEDS
 from .conftest import TOKEN
 
 #: Two seed profiles with owners (Luke Metz, Alec Radford) as submissions: the stored copies
@@ -186,3 +186,22 @@ def test_a_bad_upload_is_refused_in_the_request_naming_the_file(writer: TestClie
     assert api.status_code == 400 and "one per line" in api.json()["detail"]
     assert writer.post("/api/assign", data={"objective": "greedy"}, files=_files(SUBMISSIONS[:1])).status_code == 422
     assert writer.get("/api/assign/nosuchjob").status_code == 404
+
+
+def test_openreview_submissions_and_archives_uploads_keep_the_reviewer_ids(writer: TestClient) -> None:
+    archives = sorted((EXAMPLES.parent / "openreview" / "archives").glob("*.jsonl"))
+    notes = {
+        "P1": {"title": "Learned optimizers that generalise", "abstract": "We meta-learn optimizers for neural network training."},
+        "P2": {"title": "Speech recognition at scale", "abstract": "We train speech recognition models on weakly supervised audio."},
+    }
+    subs = {k: {"id": k, "content": {**v, "authors": ["Jane Roe"], "authorids": ["~Jane_Roe1"]}} for k, v in notes.items()}
+    files = [("submissions", ("submissions.json", json.dumps(subs).encode(), "application/json"))]
+    files += [("archives", (p.name, p.read_bytes(), "application/jsonl")) for p in archives]
+    job = _run(writer, {"reviewers": "archives", "per_paper": "1", "max_load": "2", "objective": "fair"}, files)
+    assert job["status"] == "done", (job["error"], job["reasons"])
+    full = writer.get(f"/api/assign/{job['id']}").json()
+    assert job["summary"]["fair_threshold"] is not None
+    assigned = {r["reviewer_id"] for p in full["papers"] for r in p["reviewers"]}
+    assert assigned and assigned <= {p.stem for p in archives}  # "~Alec_Radford1": the ~ survives the upload
+    matcher = json.loads(writer.get(f"/assign/{job['id']}/files/openreview/assignments.json").text)
+    assert {e["user"] for es in matcher.values() for e in es} == assigned
