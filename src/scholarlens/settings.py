@@ -59,7 +59,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("conflicts_file", "SCHOLARLENS_CONFLICTS_FILE", None, "Conflicts: a declared-conflicts CSV (reviewer, author or domain, reason) read on every run."),
     # -- web server: per-request limits (answers beyond them are problem+json naming the variable)
     Setting("web_max_upload_mb", "SCHOLARLENS_WEB_MAX_UPLOAD_MB", "32", "Web server: largest request body (upload or pasted profile), in MiB; larger → 413."),
-    Setting("web_max_records", "SCHOLARLENS_WEB_MAX_RECORDS", "5000", "Web server: most records (papers) one whois request may carry; more → 413."),
+    Setting("web_max_records", "SCHOLARLENS_WEB_MAX_RECORDS", "5000", "Web server: most records (papers) one whois request, or submissions one assignment, may carry; more → 413."),
     Setting("web_time_budget", "SCHOLARLENS_WEB_TIME_BUDGET", "30", "Web server: seconds one query may take (waiting for a slot included); longer → 503."),
     Setting("web_workers", "SCHOLARLENS_WEB_WORKERS", None, "Web server: queries computed at once (default: the number of CPUs, at least 2); others wait."),
     # -- input limits (formats/_io.py, formats/_lines.py): a file over one fails with a ParseError naming it
