@@ -1,0 +1,32 @@
+"""`KnowledgeBase.assign`: the one core call the CLI and the web page make."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scholarlens.assign import Infeasible
+
+from ..conftest import EXAMPLES
+
+SUBMISSIONS = EXAMPLES.parent / "openreview" / "submissions.json"
+
+
+def test_assign_over_stored_people_skips_hard_conflicts_and_writes_every_export(seeded_kb, tmp_path):
+    done = seeded_kb.assign([SUBMISSIONS], per_paper=2, max_load=1, alternates=1, out=tmp_path / "out")
+    summary = done.summary()
+    assert summary["assigned"] == 6 and summary["load"]["max"] == 1
+    hard = {(c["paper_id"], c["reviewer"]) for c in done.conflicts if c["strength"] == "hard"}
+    assigned = {(p["paper_id"], r["reviewer_id"]) for p in done.papers for r in p["reviewers"]}
+    assert hard and not assigned & hard  # the submissions' stored copies name their authors
+    assert all(r["evidence"] and r["score"] > 0 for p in done.papers for r in p["reviewers"])
+    assert {"assignments.csv", "assignments.json", "conflicts.csv"} <= {f.rsplit("/", 1)[-1] for f in done.files}
+    saved = json.loads((tmp_path / "out" / "assignments.json").read_text())
+    assert saved["summary"]["assigned"] == 6 and done.to_dict()["loads"] == saved["loads"]
+
+
+def test_assign_names_what_to_change_when_impossible(seeded_kb):
+    with pytest.raises(Infeasible) as info:
+        seeded_kb.assign([SUBMISSIONS], [], per_paper=1)
+    assert info.value.reasons
