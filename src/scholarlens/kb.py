@@ -12,6 +12,7 @@ Encoder), so they never import this one.
 from __future__ import annotations
 
 import threading
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -282,7 +283,7 @@ class KnowledgeBase:
         def source(exclude: set[tuple[str, str]]) -> Affinity:
             if given is not None:
                 return Affinity.from_triples(given, ids, rids)
-            return self._engine_affinity(subs, revs, Path(archives) if archives else None, exclude, method, progress)
+            return self._engine_affinity(subs, revs, Path(archives) if archives else None, exclude, method, progress, top_k)
 
         result, rows, listed = assign_conference(
             self.store, subs, revs, source, top_k=top_k, policy=policy,
@@ -304,9 +305,12 @@ class KnowledgeBase:
         exclude: set[tuple[str, str]],
         method: str | Method | None,
         progress: Progress | None,
+        top_k: int | None = None,
     ) -> Affinity:
         """Affinity from the expertise engine. Stored reviewers: the engine's ranking per
-        submission, with its evidence papers; archive reviewers: the openreview-expertise batch."""
+        submission, with its evidence papers; archive reviewers: the openreview-expertise batch.
+        With ``top_k``, each ranking stops once it surely holds the ``top_k`` best reviewers that
+        are wanted and not excluded (evidence is built only for the people a ranking returns)."""
         import json
         import tempfile
 
@@ -322,9 +326,12 @@ class KnowledgeBase:
                 triples = self.affinity(archives, subs, method=method, progress=progress)
             return Affinity.from_triples([t for t in triples if (t[0], t[1]) not in exclude], ids, rids)
         wanted = set(rids)
+        unwanted = max(0, self.count("people") - len(wanted))
+        excluded = Counter(sid for sid, _ in exclude)
         found, evidence = [], {}
         for n, s in enumerate(submissions, start=1):
-            ranked = self.reviewers(s.as_paper(), authors=[], limit=10**9, method=method)
+            limit = 10**9 if top_k is None else top_k + excluded[s.id] + unwanted
+            ranked = self.reviewers(s.as_paper(), authors=[], limit=limit, method=method)
             for r in ranked:
                 key = (s.id, str(r["person_id"]))
                 if key[1] in wanted and key not in exclude:

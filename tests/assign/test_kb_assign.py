@@ -30,3 +30,23 @@ def test_assign_names_what_to_change_when_impossible(seeded_kb):
     with pytest.raises(Infeasible) as info:
         seeded_kb.assign([SUBMISSIONS], [], per_paper=1)
     assert info.value.reasons
+
+
+def test_ranking_only_to_the_top_k_keeps_the_candidates_of_the_full_ranking(seeded_kb):
+    from scholarlens.assign import top_candidates
+    from scholarlens.assign_io import read_submissions
+
+    subs = read_submissions([SUBMISSIONS])
+    revs, _ = seeded_kb.conference_reviewers(None)
+    full = seeded_kb._engine_affinity(subs, revs, None, set(), None, None)
+    first = {full.reviewers[int(r)] for r in full.reviewer[full.paper == 0][:3]}
+    exclude = {(subs[0].id, rid) for rid in first}  # conflicts taken out before the cut
+    k = 5
+
+    def best(aff):
+        kept = top_candidates(aff, k, exclude)
+        return {pid: sorted(kept.score[kept.paper == p].tolist()) for p, pid in enumerate(kept.papers)}
+
+    cut = seeded_kb._engine_affinity(subs, revs, None, exclude, None, None, top_k=k)
+    assert len(cut) < len(full)
+    assert best(cut) == best(full)
