@@ -103,6 +103,7 @@ def test_seed_papers_never_go_to_their_authors_or_window_coauthors_and_loads_hol
     assert job["status"] == "done", job
     n = job["submissions"]
     assert n >= 30 and job["summary"]["assigned"] == 3 * n
+    assert job["percent"] == 100 and job["stage"].startswith("sum: min-cost flow")  # the core's progress, recorded
     full = writer.get(f"/api/assign/{job_id}").json()
     rows = full["papers"]
     store = open_store(str(web_db))
