@@ -115,8 +115,10 @@ def affinity_scores(
 
     The openreview-expertise batch: ``archives_dir`` holds ``~<reviewerId>.jsonl`` (one
     ``{"id", "content": {"title", "abstract"}}`` per line), ``submissions_path`` a JSON object
-    ``{paperId: {"id", "content": {...}}}``. Embeddings go to ``cache`` (a SQLite path or
-    store, so re-runs embed only new texts) or to a temporary in-memory store.
+    ``{paperId: {"id", "content": {...}}}`` (or a list of notes, or a folder of them). Both are
+    read by :mod:`scholarlens.formats.openreview`, whose cleaned title and abstract are the text
+    embedded, as for an ingested paper. Embeddings go to ``cache`` (a SQLite path or store, so
+    re-runs embed only new texts) or to a temporary in-memory store.
     """
     m = get_method(method)
     enc = encoder or get_encoder()
