@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -208,3 +209,10 @@ def test_the_pool_embeds_the_text_every_format_reader_gives(tmp_path):
     (ingested,) = parse_file(arch / "~x.jsonl").papers
     assert pool.texts == [paper_text(ingested.title, ingested.abstract)]
     assert pool.texts == ['Efficient "graph" models. A model\'s scope.']
+
+
+def test_openreview_expertise_folder_of_submissions(encoder):
+    real = Path(__file__).parents[1] / "data" / "realworld" / "openreview" / "expertise"
+    rows = affinity_scores(real / "archives", real / "submissions", encoder=encoder)
+    assert {r for _, r, _ in rows} == {"~Jackson_Upton9", "~Jerald_Hackett2", "~Loreta_Tremblay3"}
+    assert len({p for p, _, _ in rows}) == 6 and len(rows) == 18
