@@ -58,11 +58,7 @@ def _print_people(
         evidence = "\n".join(
             f"{shorten(e['title'], 60)} {('(' + str(e['year']) + ')') if e['year'] else ''} "
             f"[dim]similarity {e['similarity']:.3f}"
-            + (
-                f", discounted ×{e['weight'] / full:.2f}"
-                if full and e["weight"] < full - 1e-9
-                else ""
-            )
+            + (f", discounted ×{e['weight'] / full:.2f}" if full and e["weight"] < full - 1e-9 else "")
             + "[/]"
             for e in ev
         )
@@ -71,11 +67,7 @@ def _print_people(
             c = r.get("conflict")
             extra = [f"[red]{c['reason']}[/] ({', '.join(c['with'])})" if c else ""]
         p = r.get("probability")
-        match = (
-            f"{r['strength']}\n[dim]P(expert) {p:.2f}[/]"
-            if p is not None
-            else "[dim]uncalibrated[/]"
-        )
+        match = f"{r['strength']}\n[dim]P(expert) {p:.2f}[/]" if p is not None else "[dim]uncalibrated[/]"
         table.add_row(str(r["rank"]), r["name"], f"{r['score']:.3f}", match, evidence, *extra)
     console.print(table)
     console.print(f"[dim]{get_method(method).describe()}[/]", highlight=False)
