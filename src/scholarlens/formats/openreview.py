@@ -31,10 +31,11 @@ from ..models import ParsedAuthor, ParsedPaper, ParsedProfile
 from . import _records as R
 from ._io import read_file
 
+log = logging.getLogger("scholarlens")
+
 ARCHIVE = "openreview-archive"
 SUBMISSIONS = "openreview"
 _PROFILE_ID = re.compile(r"^~([^/\\]+?)\d*$")
-log = logging.getLogger("scholarlens")
 _EPRINT = re.compile(r"eprint\s*=\s*[{\"]?\s*([^},\"\s]+)", re.IGNORECASE)
 
 
