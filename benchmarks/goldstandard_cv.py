@@ -3,7 +3,7 @@
 The ten d_20_i datasets resample the *same* 29 researchers, so they are not independent
 evidence; the unit of evidence is the researcher. This module:
 
-1. reads every dataset with the product's own readers (``read_archives``/``read_submissions``),
+1. reads every dataset with the product's own readers (``formats.openreview`` and ``affinity``),
    embeds every text once (full ``title. abstract``, title, abstract, sentences) through the
    product's SQLite embedding cache, and computes one similarity matrix per representation;
 2. scores every candidate method (representation × aggregation × paper weights ×
@@ -31,10 +31,12 @@ from pathlib import Path
 
 import numpy as np
 
-from scholarlens.affinity import read_archives, read_submissions
+from scholarlens.affinity import build_pool, read_submissions
 from scholarlens.embeddings import Encoder, embed_cached
 from scholarlens.expertise import Pool
+from scholarlens.formats import openreview
 from scholarlens.index import LexicalIndex
+from scholarlens.models import ParsedPaper
 from scholarlens.scoring import aggregate, get_method, sentences
 
 #: statistics kept per (dataset, researcher): loss numerator, denominator, easy good/all, hard good/all
@@ -72,36 +74,29 @@ def read_ratings(path: Path) -> dict[str, dict[str, float]]:
     return out
 
 
-def _title_abstract(content: dict) -> tuple[str, str]:
-    def get(name: str) -> str:
-        v = content.get(name)
-        if isinstance(v, dict):
-            v = v.get("value")
-        return " ".join(v.split()) if isinstance(v, str) else ""
-
-    return get("title"), get("abstract")
-
-
 def load(root: Path, n_datasets: int = 10) -> tuple[list[Dataset], list[str]]:
     """Every dataset with its ratings; returns them and the researcher ids (sorted)."""
-    import json
-
     ratings = read_ratings(root / "evaluations.tsv")
     researchers = sorted(ratings)
     out = []
     for i in range(1, n_datasets + 1):
         d = root / f"d_20_{i}"
-        pool, reviewers = read_archives(d / "archives")
+        # The product's readers: the format module's parsed (cleaned) papers, the affinity pool.
+        archives = openreview.read_archives(d / "archives")
+        pool, reviewers = build_pool(archives), list(archives)
         subs = read_submissions(d / "submissions.json")
-        raw = json.loads((d / "submissions.json").read_text())
-        content_by_pid: dict[str, dict] = {}
-        for folder_file in sorted((d / "archives").glob("*.jsonl")):
-            for line in folder_file.read_text().splitlines():
-                if line.strip():
-                    rec = json.loads(line)
-                    content_by_pid.setdefault(str(rec["id"]), rec.get("content") or {})
-        ta_pool = [_title_abstract(content_by_pid.get(str(pid), {})) for pid in pool.ids]
-        ta_subs = [_title_abstract(raw[pid].get("content") or {}) for pid, _ in subs]
+        parsed: dict[str, ParsedPaper] = {}
+        for papers in archives.values():
+            for paper in papers:
+                parsed.setdefault(paper.identifiers["openreview"], paper)
+        parsed_subs = {
+            p.identifiers["openreview"]: p
+            for p in openreview.read_submissions(d / "submissions.json")
+        }
+        ta_pool = [(parsed[pid].title or "", parsed[pid].abstract or "") for pid in pool.ids]
+        ta_subs = [
+            (parsed_subs[pid].title or "", parsed_subs[pid].abstract or "") for pid, _ in subs
+        ]
         ds = Dataset(
             name=f"d_20_{i}",
             pool=pool,

@@ -8,19 +8,19 @@ submissions against each reviewer's papers in blocks, with the same scoring meth
 
 from __future__ import annotations
 
-import json
 import logging
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from .catalog import paper_text
 from .embeddings import Encoder, embed_cached, get_encoder
-from .errors import InputError, ParseError
+from .errors import InputError
 from .expertise import Pool, Progress
+from .formats import openreview
 from .index.batch import affinity as batch_affinity
+from .models import ParsedPaper
 from .names import person_key
 from .scoring import Method, get_method
 from .stores import Store, open_store
@@ -30,192 +30,73 @@ log = logging.getLogger("scholarlens")
 #: Submissions are scored against the pool in blocks of this many (bounds memory).
 BLOCK = 256
 
-ARCHIVE_FORMAT = "openreview-archive"
-SUBMISSIONS_FORMAT = "openreview-submissions"
-
-
-def _record_text(
-    record: Any, source: str, fmt: str, line: int | None = None, key: str | None = None
-) -> tuple[str, str | None, dict[str, Any]]:
-    """(id, text or None, content) of one OpenReview record ``{"id", "content": {...}}``."""
-    if not isinstance(record, dict):
-        raise ParseError(
-            "a record must be a JSON object",
-            source=source,
-            format=fmt,
-            line=line,
-            record=key,
-            expected='{"id": ..., "content": {"title": ..., "abstract": ...}}',
-        )
-    content = record.get("content")
-    if content is None:
-        content = {}
-    if not isinstance(content, dict):
-        raise ParseError(
-            '"content" must be an object', source=source, format=fmt, line=line, record=key
-        )
-    rid = key if key is not None else record.get("id")
-    if rid is None or str(rid).strip() == "":
-        raise ParseError('the record has no "id"', source=source, format=fmt, line=line, record=key)
-
-    def field(name: str) -> str | None:
-        value = content.get(name)
-        if isinstance(value, dict):  # OpenReview API v2: {"value": ...}
-            value = value.get("value")
-        return value if isinstance(value, str) else None
-
-    return str(rid), paper_text(field("title"), field("abstract")), content
-
 
 def read_archives(archives_dir: str | Path) -> tuple[Pool, list[str]]:
-    """Read ``~<reviewerId>.jsonl`` files into a pool; returns it and every reviewer id found
-    (reviewers without usable papers are listed but have no papers in the pool)."""
-    folder = Path(archives_dir)
-    if not folder.is_dir():
-        raise InputError(f"archives folder {folder} does not exist or is not a folder")
-    files = sorted(p for p in folder.iterdir() if p.suffix == ".jsonl" and p.is_file())
-    if not files:
-        raise InputError(
-            f"no .jsonl files in {folder}: expected one ~<reviewerId>.jsonl per reviewer"
-        )
+    """Read a folder of ``~<reviewerId>.jsonl`` archives (:func:`formats.openreview.read_archives`)
+    into a pool; returns it and every reviewer id found (reviewers without usable papers are
+    listed, with a warning, but have no papers in the pool)."""
+    archives = openreview.read_archives(archives_dir)
+    return build_pool(archives), list(archives)
+
+
+def build_pool(archives: dict[str, list[ParsedPaper]]) -> Pool:
+    """The pool of reviewer id → parsed papers: one column per paper id (the first text of an
+    id given twice is used), with each reviewer's author position on their papers."""
     pool = Pool()
-    col: dict[str, int] = {}
-    reviewers: list[str] = []
-    seen: dict[str, Path] = {}
-    for path in files:
-        rid = path.stem
-        bare = rid.lstrip("~")
-        if bare in seen:
-            raise InputError(
-                f"reviewer {bare} has two archive files: {seen[bare].name} and {path.name}"
+    columns: dict[str, int] = {}
+    for rid, papers in archives.items():
+        if not papers:
+            log.warning("reviewer %s has no usable papers: they get no scores", rid)
+            continue
+        cols = [_column(pool, columns, rid, paper) for paper in papers]
+        pool.people[rid] = list(zip(cols, author_positions(papers), strict=True))
+        pool.names[rid] = rid
+    return pool
+
+
+def _column(pool: Pool, columns: dict[str, int], rid: str, paper: ParsedPaper) -> int:
+    pid = paper.identifiers["openreview"]
+    text = paper_text(paper.title, paper.abstract) or ""
+    if pid in columns:
+        if pool.texts[columns[pid]] != text:
+            log.warning(
+                "reviewer %s, line %s: paper id %s was seen before with another text; the first text is used",
+                rid,
+                paper.line,
+                pid,
             )
-        seen[bare] = path
-        reviewers.append(rid)
-        papers: list[tuple[int, int | None]] = []
-        records: list[dict[str, Any]] = []
-        with path.open(encoding="utf-8") as fh:
-            for line_no, line in enumerate(fh, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise ParseError(
-                        f"not valid JSON: {exc.msg}",
-                        source=str(path),
-                        format=ARCHIVE_FORMAT,
-                        line=line_no,
-                    ) from exc
-                pid, text, content = _record_text(record, str(path), ARCHIVE_FORMAT, line=line_no)
-                if text is None:
-                    log.warning(
-                        "%s, line %d: paper %s has neither title nor abstract; skipped",
-                        path,
-                        line_no,
-                        pid,
-                    )
-                    continue
-                if pid in col and pool.texts[col[pid]] != text:
-                    log.warning(
-                        "%s, line %d: paper id %s was seen before with another text; the first text is used",
-                        path,
-                        line_no,
-                        pid,
-                    )
-                if any(c == col.get(pid) for c, _ in papers):
-                    log.warning(
-                        "%s, line %d: paper %s is listed twice for this reviewer; counted once",
-                        path,
-                        line_no,
-                        pid,
-                    )
-                    continue
-                if pid not in col:
-                    authors = content.get("authors")
-                    n = len(authors) if isinstance(authors, list) else 0
-                    year = content.get("year")
-                    col[pid] = pool.add_paper(
-                        pid,
-                        text,
-                        content.get("title") if isinstance(content.get("title"), str) else None,
-                        year if isinstance(year, int) else None,
-                        max(n, 1),
-                    )
-                papers.append((col[pid], None))
-                records.append(content)
-        # The reviewer is the name on most of their papers: gives author positions.
-        names = Counter(
-            person_key(a)
-            for c in records
-            for a in sorted({a for a in c.get("authors") or [] if isinstance(a, str)})
-        )
-        if names and records:
-            key, hits = names.most_common(1)[0]
-            if hits >= max(2, len(records) // 2):
-                for i, c in enumerate(records):
-                    keys = [
-                        person_key(a) if isinstance(a, str) else ""
-                        for a in (c.get("authors") or [])
-                    ]
-                    papers[i] = (papers[i][0], keys.index(key) if key in keys else None)
-        if papers:
-            pool.people[rid] = papers
-            pool.names[rid] = rid
-        else:
-            log.warning("reviewer %s (%s) has no usable papers: they get no scores", rid, path)
-    return pool, reviewers
+        return columns[pid]
+    n_authors = len(paper.authors) + len(paper.organisations)
+    columns[pid] = pool.add_paper(pid, text, paper.title, paper.year, max(n_authors, 1))
+    return columns[pid]
+
+
+def author_positions(papers: list[ParsedPaper]) -> list[int | None]:
+    """The reviewer's author position on each of their papers. The reviewer is the name on most
+    of their papers (at least two and half of them); ``None`` where that name is not listed, or
+    the author list is not the paper's own (an archive's owner filled in)."""
+    keys = [[person_key(a.name) for a in p.authors] if p.authors_complete else [] for p in papers]
+    names = Counter(
+        person_key(name)
+        for p in papers
+        if p.authors_complete
+        for name in sorted({a.name for a in p.authors})
+    )
+    if not names:
+        return [None] * len(papers)
+    key, hits = names.most_common(1)[0]
+    if hits < max(2, len(papers) // 2):
+        return [None] * len(papers)
+    return [ks.index(key) if key in ks else None for ks in keys]
 
 
 def read_submissions(path: str | Path) -> list[tuple[str, str]]:
-    """``[(paper id, text)]`` from a JSON object ``{paperId: {"id", "content": {...}}}``."""
-    path = Path(path)
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read submissions file {path}: {exc.strerror}") from exc
-
-    def no_dupes(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [k for k, _ in pairs]
-        dup = next((k for k, n in Counter(keys).items() if n > 1), None)
-        if (
-            dup is not None
-            and len(pairs)
-            and all(isinstance(v, dict) for _, v in pairs)
-            and "content" in pairs[0][1]
-        ):
-            raise ParseError(
-                f"submission id {dup!r} appears twice",
-                source=str(path),
-                format=SUBMISSIONS_FORMAT,
-                record=dup,
-            )
-        return dict(pairs)
-
-    try:
-        data = json.loads(raw, object_pairs_hook=no_dupes)
-    except json.JSONDecodeError as exc:
-        raise ParseError(
-            f"not valid JSON: {exc.msg}",
-            source=str(path),
-            format=SUBMISSIONS_FORMAT,
-            line=exc.lineno,
-        ) from exc
-    if not isinstance(data, dict):
-        raise ParseError(
-            "expected a JSON object of submissions",
-            source=str(path),
-            format=SUBMISSIONS_FORMAT,
-            expected='{"paperId": {"id": ..., "content": {...}}}',
-        )
-    out = []
-    for key, record in data.items():
-        pid, text, _ = _record_text(record, str(path), SUBMISSIONS_FORMAT, key=key)
-        if text is None:
-            log.warning(
-                "%s: submission %s has neither title nor abstract: it gets no scores", path, key
-            )
-            continue
-        out.append((pid, text))
+    """``[(paper id, text)]`` of a submissions file or folder
+    (:func:`formats.openreview.read_submissions`)."""
+    out = [
+        (p.identifiers["openreview"], paper_text(p.title, p.abstract) or "")
+        for p in openreview.read_submissions(path)
+    ]
     if not out:
         raise InputError(f"{path}: no submission with a title or abstract")
     return out
@@ -234,8 +115,10 @@ def affinity_scores(
 
     The openreview-expertise batch: ``archives_dir`` holds ``~<reviewerId>.jsonl`` (one
     ``{"id", "content": {"title", "abstract"}}`` per line), ``submissions_path`` a JSON object
-    ``{paperId: {"id", "content": {...}}}``. Embeddings go to ``cache`` (a SQLite path or
-    store, so re-runs embed only new texts) or to a temporary in-memory store.
+    ``{paperId: {"id", "content": {...}}}`` (or a list of notes, or a folder of them). Both are
+    read by :mod:`scholarlens.formats.openreview`, whose cleaned title and abstract are the text
+    embedded, as for an ingested paper. Embeddings go to ``cache`` (a SQLite path or store, so
+    re-runs embed only new texts) or to a temporary in-memory store.
     """
     m = get_method(method)
     enc = encoder or get_encoder()

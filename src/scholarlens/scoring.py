@@ -25,8 +25,8 @@ Methods were compared by cross-validation by researcher on the reviewer-expertis
 standard (``benchmarks/goldstandard.py --cv``; table and intervals in benchmarks/goldstandard.md).
 No method, and no procedure that picks the best method on training researchers, beats ``top3``
 (mean of the 3 most similar papers, dense cosine only) by more than its bootstrap interval:
-``top3`` scores 0.197 (95 % interval 0.148-0.258), ``hybrid-top5`` (dense + 0.5 × TF-IDF, top 5)
-0.171 (0.131-0.220, paired difference -0.026, interval -0.060 … +0.001). The simplest method is
+``top3`` scores 0.196 (95 % interval 0.148-0.257), ``hybrid-top5`` (dense + 0.5 × TF-IDF, top 5)
+0.169 (0.130-0.220, paired difference -0.026, interval -0.062 … +0.002). The simplest method is
 the default (:data:`DEFAULT_METHOD`): on the held-out researchers the team could not see, the
 methods that average more papers did worse, and nothing here earns its extra knobs.
 :mod:`scholarlens.calibration` turns a named method's score into P(expertise ≥ 3) and a

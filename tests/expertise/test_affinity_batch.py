@@ -3,13 +3,16 @@ from __future__ import annotations
 import csv
 import json
 import logging
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from scholarlens.affinity import affinity_scores
+from scholarlens.affinity import affinity_scores, read_archives
+from scholarlens.catalog import paper_text
 from scholarlens.cli import app
 from scholarlens.errors import InputError, ParseError
+from scholarlens.formats import parse_file
 
 from .conftest import paper, write_archive
 
@@ -160,7 +163,8 @@ def test_cli_reports_a_malformed_line_in_one_red_line(batch):
         app, ["affinity", "--archives", str(arch), "--submissions", str(subs), "--model", "hashing"]
     )
     assert res.exit_code == 1
-    assert "~erin.jsonl, line 1" in res.output and "not valid JSON" in res.output
+    # The format reader's words, the same for every JSON format (tests/ingest/test_bad_input.py).
+    assert "~erin.jsonl, line 1" in res.output and "invalid JSON" in res.output
 
 
 def test_a_paper_listed_twice_for_a_reviewer_counts_once(batch, encoder, caplog):
@@ -174,3 +178,41 @@ def test_a_paper_listed_twice_for_a_reviewer_counts_once(batch, encoder, caplog)
     assert [r[:2] for r in after] == [r[:2] for r in before]
     assert [r[2] for r in after] == pytest.approx([r[2] for r in before])
     assert any("listed twice" in m and "line 3" in m for m in caplog.messages)
+
+
+def test_the_reviewer_is_the_name_on_most_of_their_papers(tmp_path):
+    arch = tmp_path / "archives"
+    write_archive(
+        arch,
+        "7",
+        [
+            paper("p1", "One", authors=["Ada Lovelace", "Bo Li"]),
+            paper("p2", "Two", authors=["Cy Young", "Ada Lovelace", "Bo Li"]),
+            paper("p3", "Three", authors=["Cy Young", "Di Ng", "Ada  Lovelace"]),
+            paper("p4", "Four", authors=["Di Ng"]),
+        ],
+    )
+    write_archive(arch, "Eve_Tan1", [paper("e1", "Alone"), paper("e2", "Again")])
+    pool, reviewers = read_archives(arch)
+    assert reviewers == ["~7", "~Eve_Tan1"]
+    assert [pos for _, pos in pool.people["~7"]] == [0, 1, 2, None]
+    # Authorless notes of a named archive are the owner's, but give no author position.
+    assert [pos for _, pos in pool.people["~Eve_Tan1"]] == [None, None]
+
+
+def test_the_pool_embeds_the_text_every_format_reader_gives(tmp_path):
+    arch = tmp_path / "archives"
+    write_archive(
+        arch, "x", [paper("p1", "E\ufb03cient  “graph” models", "A model\u2019s  scope.")]
+    )
+    pool, _ = read_archives(arch)
+    (ingested,) = parse_file(arch / "~x.jsonl").papers
+    assert pool.texts == [paper_text(ingested.title, ingested.abstract)]
+    assert pool.texts == ['Efficient "graph" models. A model\'s scope.']
+
+
+def test_openreview_expertise_folder_of_submissions(encoder):
+    real = Path(__file__).parents[1] / "data" / "realworld" / "openreview" / "expertise"
+    rows = affinity_scores(real / "archives", real / "submissions", encoder=encoder)
+    assert {r for _, r, _ in rows} == {"~Jackson_Upton9", "~Jerald_Hackett2", "~Loreta_Tremblay3"}
+    assert len({p for p, _, _ in rows}) == 6 and len(rows) == 18

@@ -163,7 +163,9 @@ def affinity(
         help="Folder of ~<reviewerId>.jsonl files, one {id, content: {title, abstract}} per line.",
     ),
     submissions: Path = typer.Option(
-        ..., "--submissions", help='JSON object {paperId: {"id", "content": {...}}}.'
+        ...,
+        "--submissions",
+        help='JSON object {paperId: {"id", "content": {...}}}, a list of notes, or a folder of them.',
     ),
     out: Path = typer.Option(
         None, "--out", "-o", help="CSV to write (paper_id,reviewer_id,score); default stdout."

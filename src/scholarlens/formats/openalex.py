@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import ParseError
-from ..models import ParsedPaper
+from ..models import ParsedAuthor, ParsedPaper
 from . import _records as R
 
 NAME = "openalex"
@@ -62,6 +62,7 @@ def _source_name(location: Any) -> str | None:
 
 
 def paper_from_record(obj: Any, source: str, n: int) -> ParsedPaper | None:
+    """A paper from one OpenAlex work; ``None`` when it has neither title nor abstract."""
     if not isinstance(obj, dict):
         raise ParseError(
             "work is not an object", source=source, format=NAME, record=n, expected="an OpenAlex work object"
@@ -70,6 +71,28 @@ def paper_from_record(obj: Any, source: str, n: int) -> ParsedPaper | None:
     abstract = R.clean(R.html_text(rebuild_abstract(obj.get("abstract_inverted_index")) or obj.get("abstract")))
     if not title and not abstract:
         return None
+    authors, orgs = _authors(obj, source, n)
+    year, month, day = R.parse_date(obj.get("publication_date"))
+    if year is None:
+        year, month, day = R.parse_date(obj.get("publication_year"))
+    return ParsedPaper(
+        title=title,
+        abstract=abstract,
+        authors=authors,
+        authors_complete=not obj.get("is_authors_truncated", False),
+        year=year,
+        month=month,
+        day=day,
+        organisations=orgs,
+        venue=_source_name(obj.get("primary_location")),
+        identifiers=_identifiers(obj),
+        line=n,
+        extra=_extra(obj),
+    )
+
+
+def _identifiers(obj: dict[str, Any]) -> dict[str, str]:
+    """The work's OpenAlex id, DOI, PubMed and MAG ids, and an arXiv id from its locations."""
     ids: dict[str, str] = {}
     wid = _short_id(obj.get("id"))
     if wid:
@@ -82,28 +105,30 @@ def paper_from_record(obj: Any, source: str, n: int) -> ParsedPaper | None:
         if isinstance(ext.get(key), str | int) and not isinstance(ext.get(key), bool) and str(ext[key]).strip("/ "):
             ids[key] = str(ext[key]).rstrip("/").rsplit("/", 1)[-1]
     more = obj.get("locations")
-    locations = [obj.get("primary_location"), *(more if isinstance(more, list) else [])]
-    for loc in locations:
-        if isinstance(loc, dict):
-            url = str(loc.get("landing_page_url") or loc.get("pdf_url") or "")
-            if "arxiv.org" in url:
-                arxiv = R.arxiv_id(url)
-                if arxiv:
-                    ids["arxiv"] = arxiv
-                    break
-    authors = []
-    orgs: set[str] = set()
+    for loc in [obj.get("primary_location"), *(more if isinstance(more, list) else [])]:
+        url = str(loc.get("landing_page_url") or loc.get("pdf_url") or "") if isinstance(loc, dict) else ""
+        arxiv = R.arxiv_id(url) if "arxiv.org" in url else None
+        if arxiv:
+            ids["arxiv"] = arxiv
+            break
+    return ids
+
+
+def _authors(obj: dict[str, Any], source: str, n: int) -> tuple[list[ParsedAuthor], list[str]]:
+    """The people of a work's authorships (name, ORCID, institutions) and its organisations:
+    every institution, and the authors that are organisations (sorted)."""
     authorships = obj.get("authorships") or []
     if not isinstance(authorships, list):
         raise ParseError(
             "authorships is not a list", source=source, format=NAME, record=n, expected="a list of authorships"
         )
+    authors = []
+    orgs: set[str] = set()
     for a in authorships:
         if not isinstance(a, dict):
             continue
         who: dict[str, Any] = a["author"] if isinstance(a.get("author"), dict) else {}
-        listed = a.get("institutions")
-        insts = [n for n in (R.clean(i.get("display_name")) for i in listed if isinstance(i, dict)) if n] if isinstance(listed, list) else []
+        insts = _names(a.get("institutions"))
         orgs.update(insts)
         raw_name = R.clean(a.get("raw_author_name"))
         pa = R.author(who.get("display_name") or raw_name, orcid_value=who.get("orcid"), affiliations=insts)
@@ -112,14 +137,21 @@ def paper_from_record(obj: Any, source: str, n: int) -> ParsedPaper | None:
         if raw_name and raw_name != pa.name:
             pa.raw = raw_name
         authors.append(pa)
-    authors, named_orgs = R.split_organisations(authors)
-    orgs.update(named_orgs)
-    year, month, day = R.parse_date(obj.get("publication_date"))
-    if year is None:
-        year, month, day = R.parse_date(obj.get("publication_year"))
+    people, named_orgs = R.split_organisations(authors)
+    return people, sorted(orgs.union(named_orgs))
+
+
+def _names(listed: Any) -> list[str]:
+    """The cleaned ``display_name`` of each object of a list (institutions, topics)."""
+    if not isinstance(listed, list):
+        return []
+    return [name for name in (R.clean(i.get("display_name")) for i in listed if isinstance(i, dict)) if name]
+
+
+def _extra(obj: dict[str, Any]) -> dict[str, Any]:
+    """What a paper keeps besides its fields: topics, primary topic, work type, citation count."""
     extra: dict[str, Any] = {}
-    listed_topics = obj.get("topics")
-    topics = [n for n in (R.clean(t.get("display_name")) for t in listed_topics if isinstance(t, dict)) if n] if isinstance(listed_topics, list) else []
+    topics = _names(obj.get("topics"))
     if topics:
         extra["topics"] = topics
     primary = obj.get("primary_topic")
@@ -130,20 +162,7 @@ def paper_from_record(obj: Any, source: str, n: int) -> ParsedPaper | None:
     cited = R.citations(obj.get("cited_by_count"), "openalex", obj.get("updated_date"))
     if cited:
         extra["citations"] = cited
-    return ParsedPaper(
-        title=title,
-        abstract=abstract,
-        authors=authors,
-        authors_complete=not obj.get("is_authors_truncated", False),
-        year=year,
-        month=month,
-        day=day,
-        organisations=sorted(orgs),
-        venue=_source_name(obj.get("primary_location")),
-        identifiers=ids,
-        line=n,
-        extra=extra,
-    )
+    return extra
 
 
 #: The streaming hook (one line) and the whole-file parser.

@@ -18,7 +18,11 @@ a list or a map of notes, or a ``submissions/`` folder of ``.jsonl``/``.json`` f
 
 from __future__ import annotations
 
+import json
+import logging
 import re
+from collections import Counter
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +31,8 @@ from ..models import ParsedAuthor, ParsedPaper, ParsedProfile
 from . import _records as R
 from ._io import read_file
 
+log = logging.getLogger("scholarlens")
+
 ARCHIVE = "openreview-archive"
 SUBMISSIONS = "openreview"
 _PROFILE_ID = re.compile(r"^~([^/\\]+?)\d*$")
@@ -34,18 +40,29 @@ _EPRINT = re.compile(r"eprint\s*=\s*[{\"]?\s*([^},\"\s]+)", re.IGNORECASE)
 
 
 def _is_note(obj: Any) -> bool:
+    """An OpenReview note with a title (what the sniffers look for)."""
+    return _is_any_note(obj) and "title" in obj["content"]
+
+
+def _is_any_note(obj: Any) -> bool:
+    """An object with an id (or forum, invitation, date) and a ``content`` object: a note,
+    whose title and abstract may be missing (such a note is skipped, not an error)."""
     return (
         isinstance(obj, dict)
         and isinstance(obj.get("content"), dict)
-        and "title" in obj["content"]
         and ("forum" in obj or "invitation" in obj or "invitations" in obj or "cdate" in obj or "id" in obj)
     )
 
 
-def _profile_stem(source: str) -> str | None:
+def _stem(source: str) -> str:
     stem = Path(source).name
     for suffix in (".gz", ".jsonl", ".json", ".ndjson"):
         stem = stem.removesuffix(suffix)
+    return stem
+
+
+def _profile_stem(source: str) -> str | None:
+    stem = _stem(source)
     return stem if stem.startswith("~") else None
 
 
@@ -85,13 +102,13 @@ def _value(content: dict[str, Any], key: str) -> Any:
 
 
 def paper_from_note(obj: Any, source: str, n: int, fmt: str = SUBMISSIONS) -> ParsedPaper | None:
-    if not _is_note(obj):
+    if not _is_any_note(obj):
         raise ParseError(
             "not an OpenReview note",
             source=source,
             format=fmt,
             record=n,
-            expected="an object with 'id' and 'content.title'",
+            expected="an object with 'id' and 'content' (title, abstract)",
         )
     content = obj["content"]
     title, abstract = R.clean(_value(content, "title")), R.clean(_value(content, "abstract"))
@@ -173,53 +190,105 @@ def parse_submissions(text: str, source: str, errors: list[ParseError] | None = 
 
 def parse_archive(text: str, source: str, errors: list[ParseError] | None = None) -> ParsedProfile:
     owner = declared_name(source)
-    papers = _parse(text, source, ARCHIVE, errors)
-    if owner:
-        for paper in papers:  # a note of a profile's archive that names no authors is the owner's
-            if not paper.authors:
-                paper.authors = [ParsedAuthor(name=owner)]
-                paper.authors_complete = False
+    papers = _owned(_parse(text, source, ARCHIVE, errors), owner)
     return ParsedProfile(source=source, format=ARCHIVE, papers=papers, declared_name=owner)
 
 
+def _owned(papers: list[ParsedPaper], owner: str | None) -> list[ParsedPaper]:
+    """A note of a profile's archive that names no authors is the owner's (list marked incomplete)."""
+    if owner:
+        for paper in papers:
+            if not paper.authors:
+                paper.authors = [ParsedAuthor(name=owner)]
+                paper.authors_complete = False
+    return papers
+
+
 # -- openreview-expertise's layout, for the affinity command ---------------------------------
+def _notes(notes: Iterable[tuple[str, int, Any]], fmt: str, what: str, twice: str) -> list[ParsedPaper]:
+    """Papers of ``(file, line or record, note)`` triples, each carrying its note id as
+    ``identifiers["openreview"]`` (a note without one is an error). A note without title or
+    abstract is skipped with a warning; an id given twice is an error (``twice="error"``) or
+    counted once with a warning (``twice="warn"``)."""
+    papers: dict[str, ParsedPaper] = {}
+    for source, n, obj in notes:
+        paper = paper_from_note(obj, source, n, fmt)
+        if paper is None:
+            log.warning("%s, line %d: %s %s has neither title nor abstract; skipped", source, n, what, obj.get("id"))
+            continue
+        pid = paper.identifiers.get("openreview")
+        if pid is None:
+            raise ParseError(f"{what} has no id", source=source, format=fmt, line=n, expected="an 'id'")
+        if pid not in papers:
+            papers[pid] = paper
+        elif twice == "warn":
+            log.warning("%s, line %d: %s %s is listed twice; counted once", source, n, what, pid)
+        else:
+            raise ParseError(f"{what} id {pid!r} appears twice", source=source, format=fmt, line=n, record=pid)
+    return list(papers.values())
+
+
+def archive_reviewer(path: str | Path) -> str:
+    """The reviewer id an archive is named after: ``~Jane_Doe1.jsonl`` → ``~Jane_Doe1``."""
+    return _stem(str(path))
+
+
 def read_archive(path: str | Path) -> tuple[str, list[ParsedPaper]]:
-    """``(reviewer id, papers)`` of one ``~id.jsonl`` archive (the id is the file's name)."""
-    reviewer = profile_id(str(path))
-    if reviewer is None:
-        raise InputError(f"{path}: an archive is named after its reviewer's profile id (~Jane_Doe1.jsonl)")
+    """``(reviewer id, papers)`` of one ``~id.jsonl`` archive (the id is the file's name); a
+    paper listed twice counts once (with a warning)."""
+    source = str(path)
     text, _ = read_file(path)
     if not text.strip():
-        return reviewer, []
-    return reviewer, parse_archive(text, str(path)).papers
+        return archive_reviewer(path), []
+    notes = ((source, n, note) for n, note in R.json_records(text, source, ARCHIVE))
+    return archive_reviewer(path), _owned(_notes(notes, ARCHIVE, "paper", twice="warn"), declared_name(source))
 
 
 def read_archives(folder: str | Path) -> dict[str, list[ParsedPaper]]:
-    """Every ``~id.jsonl`` (or ``.jsonl.gz``) archive of a folder: reviewer id → papers."""
+    """Every archive of a folder (``~id.jsonl``, ``.jsonl.gz``): reviewer id → papers. Two
+    archives of one reviewer (``~x.jsonl`` and ``x.jsonl``) are an error."""
     root = Path(folder)
     if not root.is_dir():
-        raise InputError(f"{root}: not a folder of ~id.jsonl archives")
+        raise InputError(f"archives folder {root} does not exist or is not a folder")
+    files = [p for p in sorted(root.iterdir()) if p.is_file() and (p.name.startswith("~") or p.name.endswith((".jsonl", ".jsonl.gz")))]
+    if not files:
+        raise InputError(f"no .jsonl files in {root}: expected one ~<reviewerId>.jsonl per reviewer")
     out: dict[str, list[ParsedPaper]] = {}
-    for p in sorted(root.iterdir()):
-        if p.is_file() and p.name.startswith("~"):
-            reviewer, papers = read_archive(p)
-            out[reviewer] = papers
+    seen: dict[str, Path] = {}
+    for p in files:
+        reviewer, papers = read_archive(p)
+        bare = reviewer.lstrip("~")
+        if bare in seen:
+            raise InputError(f"reviewer {bare} has two archive files: {seen[bare].name} and {p.name}")
+        seen[bare], out[reviewer] = p, papers
     return out
+
+
+def _submission_notes(text: str, source: str) -> Iterable[tuple[int, Any]]:
+    """``(record, note)`` pairs of a submissions file. In a map keyed by id (openreview-expertise's
+    ``submissions.json``) the key is the note's id, and a key given twice is an error."""
+    lay = R.layout(text)
+    if lay is None or lay.kind != "document" or not text.lstrip().startswith("{"):
+        return R.json_records(text, source, SUBMISSIONS)
+
+    def once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        dup = next((k for k, c in Counter(k for k, _ in pairs).items() if c > 1), None)
+        if dup is not None and all(isinstance(v, dict) and "content" in v for _, v in pairs):
+            raise ParseError(f"submission id {dup!r} appears twice", source=source, format=SUBMISSIONS, record=dup)
+        return dict(pairs)
+
+    doc = json.loads(text, object_pairs_hook=once)
+    if not R.is_record_map(doc):
+        return R.json_records(text, source, SUBMISSIONS)
+    return ((n, {**note, "id": key, "forum": key}) for n, (key, note) in enumerate(doc.items(), 1))
 
 
 def read_submissions(path: str | Path) -> list[ParsedPaper]:
     """The submissions of ``submissions.json`` (a list, an API response or a map of notes by
     id) or of a ``submissions/`` folder of ``.jsonl``/``.json`` files. Every paper carries its
-    note id as ``identifiers["openreview"]``; a note without one is an error naming it."""
+    note id as ``identifiers["openreview"]``; a note without one, or an id given twice, is an
+    error naming it; a note without title or abstract is skipped with a warning."""
     root = Path(path)
     files = sorted(p for p in root.iterdir() if p.is_file() and p.suffix in (".json", ".jsonl", ".gz")) if root.is_dir() else [root]
-    papers: list[ParsedPaper] = []
-    for f in files:
-        text, _ = read_file(f)
-        if not text.strip():
-            continue
-        for paper in parse_submissions(text, str(f)).papers:
-            if "openreview" not in paper.identifiers:
-                raise ParseError("submission has no id", source=str(f), format=SUBMISSIONS, line=paper.line, expected="an 'id'")
-            papers.append(paper)
-    return papers
+    notes = ((str(f), n, note) for f, text in ((f, read_file(f)[0]) for f in files) if text.strip() for n, note in _submission_notes(text, str(f)))
+    return _notes(notes, SUBMISSIONS, "submission", twice="error")
