@@ -8,7 +8,7 @@ import pytest
 from scholarlens.index.kernel import affinity_matrix, aggregate_groups, entry_weights
 from scholarlens.scoring import METHODS, aggregate, get_method, paper_weights
 
-SPECS = [*METHODS, "hybrid-top5,k=1", "hybrid-top5,k=40", "softmax,temperature=1"]
+SPECS = [*METHODS, "hybrid-top5,k=1", "hybrid-top5,k=40", "softmax,temperature=1", "top5,agg=decay,decay=0.8"]
 
 
 def _people(rng: np.random.Generator, n_people: int, n_papers: int) -> list[np.ndarray]:

@@ -112,6 +112,10 @@ def _reduce(adj: np.ndarray, valid: np.ndarray, g_len: np.ndarray, method: Metho
         adj = np.where(valid[None], adj, -np.inf)
         if method.agg == "max":
             res = adj.max(-1)
+        elif method.agg == "decay":  # the j-th best entry counts (1 - d) d^j
+            best = -np.sort(-adj, axis=-1)
+            rank_w = (1 - method.decay) * method.decay ** np.arange(adj.shape[-1])
+            res = (np.where(np.isfinite(best), best, 0) * rank_w.astype(np.float32)).sum(-1)
         elif method.agg == "softmax":
             t = method.temperature
             m = adj.max(-1, keepdims=True)
