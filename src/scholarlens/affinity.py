@@ -110,6 +110,8 @@ def affinity_scores(
     method: str | Method | None = None,
     progress: Progress | None = None,
     cache: str | Path | Store | None = None,
+    ray: str | None = None,
+    model: str | None = None,
 ) -> list[tuple[str, str, float]]:
     """``(paper_id, reviewer_id, score)`` for every submission × reviewer with usable papers.
 
@@ -118,10 +120,12 @@ def affinity_scores(
     ``{paperId: {"id", "content": {...}}}`` (or a list of notes, or a folder of them). Both are
     read by :mod:`scholarlens.formats.openreview`, whose cleaned title and abstract are the text
     embedded, as for an ingested paper. Embeddings go to ``cache`` (a SQLite path or store, so
-    re-runs embed only new texts) or to a temporary in-memory store.
+    re-runs embed only new texts) or to a temporary in-memory store. ``ray`` (``auto``,
+    ``local`` or a cluster address) embeds the missing texts on a Ray cluster with the encoder
+    named ``model`` (:func:`scholarlens.distributed.embed_texts_with_ray`) before scoring.
     """
     m = get_method(method)
-    enc = encoder or get_encoder()
+    enc = encoder or get_encoder(model)
     pool, reviewers = read_archives(archives_dir)
     subs = read_submissions(submissions_path)
     if not pool.people:
@@ -130,6 +134,12 @@ def affinity_scores(
     try:
         texts = pool.texts + [t for _, t in subs]
         cb = (lambda d, t: progress("embedding", d, t)) if progress else None
+        if m.dense and ray:
+            from .distributed import embed_texts_with_ray  # Ray is an optional extra
+
+            report = embed_texts_with_ray(store, texts, model, ray, progress)
+            if report.model_id != enc.model_id:
+                raise InputError(f"--ray embeds with {report.model_id}, the scores need {enc.model_id}: name the model")
         if m.dense:
             allv = embed_cached(store, enc, texts, progress=cb)
         else:

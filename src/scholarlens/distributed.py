@@ -1,4 +1,5 @@
-"""Embed a store's papers on a Ray cluster (the batch work of ``scholarlens index --ray``).
+"""Embed on a Ray cluster: a store's papers (``scholarlens index --ray``) or any texts into a
+store's cache (``scholarlens affinity --ray``).
 
 The driver (the machine running the command) opens the store, lists the paper texts whose
 vectors are not cached for the encoder yet, sorts them by length (so every batch pads little)
@@ -18,7 +19,7 @@ import logging
 import os
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -104,28 +105,64 @@ def embed_store_with_ray(
     ``ray://host:port``. ``workers`` defaults to the cluster's CPUs / ``threads_per_worker``.
     ``progress("embedding papers", done, total)`` after every written chunk.
     """
-    start = time.perf_counter()
     store = open_store(store_url)
     try:
         encoder = make_encoder(encoder_name)  # validates the name; the driver needs model_id/dim
         todo, total = missing_texts(store, encoder)
-        log.info("%d texts, %d cached, %d to embed with %s", total, total - len(todo), len(todo), encoder.model_id)
-        if progress:
-            progress("embedding papers", 0, len(todo))
-        done = n_workers = 0
-        if todo:
-            with warnings.catch_warnings():
-                # Ray Data warns about its own deprecated defaults on every DataContext it builds.
-                warnings.simplefilter("ignore", DeprecationWarning)
-                name = encoder_name or _configured_model()
-                plan = (workers, threads_per_worker, round_size, batch_size)
-                done, n_workers = _run(todo, name, address, plan, store, encoder, progress)
-        report = EmbedReport(encoder.model_id, total, total - len(todo), done, n_workers, time.perf_counter() - start)
+        plan = (workers, threads_per_worker, round_size, batch_size)
+        report = _embed(store, encoder, encoder_name, todo, total, address, plan, progress, "embedding papers")
         _sync_pgvector(store, encoder, report)
         return report
     finally:
         if not isinstance(store_url, Store):
             store.close()
+
+
+def embed_texts_with_ray(
+    store: Store,
+    texts: Sequence[str],
+    encoder_name: str | None = None,
+    address: str | None = "auto",
+    progress: Progress | None = None,
+    *,
+    workers: int | None = None,
+    threads_per_worker: int = 1,
+    batch_size: int = BATCH,
+) -> EmbedReport:
+    """Embed on Ray the ``texts`` whose vectors ``store``'s cache lacks (the batch
+    ``affinity --ray``: reviewer papers and submissions that are in no knowledge base). The
+    vectors land in the cache, where :func:`~scholarlens.embeddings.embed_cached` finds them."""
+    encoder = make_encoder(encoder_name)
+    distinct = {text_hash(t): t for t in texts}
+    cached = cached_vectors(store, encoder.model_id, encoder.dim, list(distinct))
+    todo = {h: t for h, t in distinct.items() if h not in cached}
+    plan = (workers, threads_per_worker, ROUND, batch_size)
+    return _embed(store, encoder, encoder_name, todo, len(distinct), address, plan, progress, "embedding")
+
+
+def _embed(
+    store: Store,
+    encoder: Encoder,
+    encoder_name: str | None,
+    todo: dict[str, str],
+    total: int,
+    address: str | None,
+    plan: tuple[int | None, int, int, int],
+    progress: Progress | None,
+    stage: str,
+) -> EmbedReport:
+    start = time.perf_counter()
+    log.info("%d texts, %d cached, %d to embed with %s", total, total - len(todo), len(todo), encoder.model_id)
+    if progress:
+        progress(stage, 0, len(todo))
+    done = n_workers = 0
+    if todo:
+        with warnings.catch_warnings():
+            # Ray Data warns about its own deprecated defaults on every DataContext it builds.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            name = encoder_name or _configured_model()
+            done, n_workers = _run(todo, name, address, plan, store, encoder, progress, stage)
+    return EmbedReport(encoder.model_id, total, total - len(todo), done, n_workers, time.perf_counter() - start)
 
 
 def _sync_pgvector(store: Store, encoder: Encoder, report: EmbedReport) -> None:
@@ -148,6 +185,7 @@ def _run(
     store: Store,
     encoder: Encoder,
     progress: Progress | None,
+    stage: str = "embedding papers",
 ) -> tuple[int, int]:
     """Connect, embed ``todo`` round by round, disconnect; (texts embedded, workers).
     ``plan``: (workers or None, threads per worker, texts per round, texts per batch)."""
@@ -162,7 +200,7 @@ def _run(
             part = items[lo : lo + round_size]
             done += _run_round(ray, part, name, n_workers, threads_per_worker, batch_size, store, encoder)
             if progress:
-                progress("embedding papers", done, len(todo))
+                progress(stage, done, len(todo))
     except ScholarLensError:
         raise
     except Exception as exc:  # noqa: BLE001 - Ray's errors become one clear error for users

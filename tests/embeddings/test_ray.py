@@ -158,3 +158,41 @@ def test_the_index_command_embeds_on_ray_then_builds(cluster, store_url):
     store = open_store(store_url)
     assert missing_texts(store, HashingEncoder())[0] == {}
     store.close()
+
+
+def test_the_affinity_command_embeds_on_ray_then_scores_the_same(cluster, tmp_path):
+    """`scholarlens affinity --ray ADDRESS`: the texts are embedded on the cluster into the
+    cache, and the scores equal an in-process run's."""
+    import csv
+
+    from typer.testing import CliRunner
+
+    from scholarlens.cli import app
+
+    example = Path(__file__).resolve().parents[2] / "examples" / "openreview"
+    args = ["affinity", "--archives", str(example / "archives"), "--submissions", str(example / "submissions.json"), "--model", "hashing"]
+    cache = tmp_path / "cache.db"
+    on_ray = CliRunner().invoke(app, [*args, "--ray", cluster, "--cache", str(cache), "--out", str(tmp_path / "ray.csv")])
+    assert on_ray.exit_code == 0, on_ray.output
+    here = CliRunner().invoke(app, [*args, "--out", str(tmp_path / "here.csv")])
+    assert here.exit_code == 0, here.output
+    rows = {name: list(csv.reader((tmp_path / f"{name}.csv").read_text().splitlines())) for name in ("ray", "here")}
+    assert rows["ray"] == rows["here"] and len(rows["ray"]) == 6  # 3 submissions × 2 reviewers
+    store = open_store(cache)
+    n = store.query("SELECT COUNT(*) AS n FROM embeddings WHERE model_id = ?", (HashingEncoder().model_id,))[0]["n"]
+    store.close()
+    assert n > 0  # the vectors the cluster computed are in the cache
+
+
+def test_any_texts_embed_on_ray_into_a_cache(cluster, tmp_path):
+    from scholarlens.distributed import embed_texts_with_ray
+
+    enc = HashingEncoder()
+    texts = [paper_text(t, a) for t, a in PAPERS]
+    store = open_store(tmp_path / "cache.db")
+    report = embed_texts_with_ray(store, [*texts, *texts[:5]], "hashing", cluster, batch_size=8)
+    assert (report.texts, report.cached, report.embedded, report.workers) == (40, 0, 40, 2)
+    got = cached_vectors(store, enc.model_id, enc.dim, [text_hash(t) for t in texts])
+    np.testing.assert_allclose(np.stack([got[text_hash(t)] for t in texts]), enc.encode(texts), atol=1e-6)
+    assert embed_texts_with_ray(store, texts, "hashing", cluster).embedded == 0
+    store.close()

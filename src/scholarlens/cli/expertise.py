@@ -177,6 +177,11 @@ def affinity(
     ),
     method: str = typer.Option(None, "--method", "-m", help=METHOD_HELP),
     model: str = typer.Option(None, "--model", envvar="SCHOLARLENS_MODEL", help=MODEL_HELP),
+    ray: str = typer.Option(
+        None,
+        "--ray",
+        help="Embed on a Ray cluster first: auto (a running cluster), local (start one here) or HOST:PORT.",
+    ),
 ) -> None:
     """OpenReview-compatible batch affinity: a score for every submission × reviewer (no ingest needed)."""
     with progress_bar(True) as progress:
@@ -187,6 +192,8 @@ def affinity(
             method=method,
             progress=progress,
             cache=cache,
+            ray=ray,
+            model=model,
         )
     fh = out.open("w", newline="", encoding="utf-8") if out else sys.stdout
     try:
