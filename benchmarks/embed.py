@@ -182,6 +182,40 @@ def quality(models: list[str], cache: str) -> dict:
     return {"cache": cache, "rows": rows, "load_before": os.getloadavg()}
 
 
+def quality_cv(models: list[str], cache: str, n_boot: int = 2000) -> dict:
+    """Each encoder under the default method (`top3`), scored per researcher like the ranking
+    benchmark's ``--cv`` (goldstandard_cv): loss with its bootstrap interval over researchers,
+    and the paired difference to the first encoder (torch fp32) with its interval. A fixed
+    encoder has nothing fitted, so its cross-validated figure is its figure on all researchers;
+    the interval is what says whether a difference is real."""
+    sys.path.insert(0, str(HERE))
+    import goldstandard_cv as gcv
+
+    from scholarlens.embeddings import embed_cached, get_encoder
+    from scholarlens.stores import open_store
+
+    datasets, researchers = gcv.load(GOLD)
+    boot = gcv.bootstrap_weights(len(researchers), n_boot, 1)
+    store = open_store(cache)
+    stats, cpu = {}, {}
+    try:
+        for model in models:
+            enc, start = get_encoder(model), time.process_time()
+            for ds in datasets:
+                pool = embed_cached(store, enc, ds.pool.texts)
+                subs = embed_cached(store, enc, ds.sub_texts)
+                ds.sims = {"full": subs @ pool.T}
+            stats[model] = gcv.candidate_stats(gcv.BASELINE, datasets, researchers)
+            cpu[model] = round(time.process_time() - start, 1)
+            print(f"{model}: loss {gcv.metric(stats[model])[0]:.4f}", file=sys.stderr, flush=True)
+    finally:
+        store.close()
+    base = stats[models[0]]
+    rows = [{"model": m, "cpu_s": cpu[m], **gcv.summarise(stats[m], boot, base)} for m in models]
+    return {"cache": cache, "method": gcv.BASELINE.spec, "researchers": len(researchers),
+            "bootstrap": n_boot, "rows": rows, "load_before": os.getloadavg()}  # fmt: skip
+
+
 HEAVY = ("torch", "sentence_transformers", "transformers", "onnxruntime", "sklearn", "scipy", "pandas", "pyarrow")
 _CLI = (
     "import atexit, sys\n"
@@ -305,6 +339,7 @@ def report(out: Path) -> str:
     for sp in (_load("speed"), _load("speed-1thread")):
         if sp:
             lines += _speed_table(sp)
+    lines += _quality_cv_table(_load("quality-cv"))
     lines += _rest(qu, co, ra)
     return "\n".join(lines) + "\n"
 
@@ -333,6 +368,26 @@ def _speed_table(sp: dict) -> list[str]:
             )
         lines.append("")
     return lines
+
+
+def _quality_cv_table(qc: dict | None) -> list[str]:
+    if not qc:
+        return []
+    lines = [
+        f"## Quality by researcher: `{qc['method']}` under each encoder, {qc['researchers']} researchers, "
+        f"95 % intervals from {qc['bootstrap']} bootstrap resamples of researchers",
+        "",
+        f"`{qc.get('command', '')}` — {qc.get('date', '')}",
+        "",
+        "| encoder | loss | 95 % interval | easy | hard | Δ loss vs torch fp32 | Δ 95 % interval | CPU s (embed + score) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in qc["rows"]:
+        lines.append(
+            f"| `{r['model']}` | {r['loss']:.4f} | {r['lo']:.3f}–{r['hi']:.3f} | {r['easy']:.3f} | {r['hard']:.3f} | "
+            f"{r['diff']:+.4f} | {r['dlo']:+.4f} … {r['dhi']:+.4f} | {r['cpu_s']} |"
+        )
+    return [*lines, ""]
 
 
 def _rest(qu: dict | None, co: dict | None, ra: dict | None) -> list[str]:
@@ -374,7 +429,7 @@ def _rest(qu: dict | None, co: dict | None, ra: dict | None) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("part", choices=["speed", "quality", "cold", "ray", "report"])
+    ap.add_argument("part", choices=["speed", "quality", "quality-cv", "cold", "ray", "report"])
     ap.add_argument("--n", type=int, default=None)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--repeat", type=int, default=3)
@@ -392,6 +447,8 @@ def main() -> None:
         result = speed(a.n or 2000, a.rounds, a.only, a.threads)
     elif a.part == "quality":
         result = quality(a.only or QUALITY, a.cache)
+    elif a.part == "quality-cv":
+        result = quality_cv(a.only or QUALITY, a.cache)
     elif a.part == "cold":
         result = cold(a.repeat, a.model)
         result = {"by_model": {a.model: result}}

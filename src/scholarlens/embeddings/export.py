@@ -8,7 +8,8 @@ vectors, so ONNX Runtime does all the work; torch is needed only here.
 The cache lives in ``<cache dir>/onnx/<model name>-<model hash>-v<EXPORT_VERSION>/`` (cache dir:
 ``SCHOLARLENS_CACHE_DIR``, else the user cache dir, e.g. ``~/.cache/scholarlens``):
 ``model-fp32.onnx``, ``model-int8.onnx`` (dynamic int8 with per-channel weights: per-tensor
-int8 lost too much, cosine 0.88) and ``manifest.json``, written last. A file lock makes
+int8 lost too much, cosine 0.88) and ``manifest.json``, written last. Both graphs carry ONNX
+Runtime's fused BERT operators (v2; v1's dynamo graph had none and ran slower than torch). A file lock makes
 concurrent first uses export once; the export goes to a temporary directory renamed into
 place, so a crash never leaves a partial model where a reader would take it.
 """
@@ -32,7 +33,7 @@ from .sentence import bundled_model_path
 log = logging.getLogger("scholarlens")
 
 #: Bump when the exported graph or the quantisation changes: old caches are then ignored.
-EXPORT_VERSION = 1
+EXPORT_VERSION = 2
 VARIANTS = ("fp32", "int8")
 _WEIGHTS = ("model.safetensors", "pytorch_model.bin")
 _LOCK_TIMEOUT_S = 1800
@@ -142,13 +143,24 @@ def export_onnx(model_dir: Path, out: Path) -> dict[str, object]:
 
 
 def _export_fp32(model_dir: Path, path: Path) -> dict[str, str]:
+    """The TorchScript exporter over eager attention, then ONNX Runtime's transformer fusions.
+
+    The graph of the dynamo exporter is not recognised by ONNX Runtime's BERT optimiser (no
+    fused attention), and ran at 0.75-0.83x torch's speed; the TorchScript graph of the eager
+    attention fuses fully (EmbedLayerNormalization, 6 Attention, 12 SkipLayerNormalization,
+    6 BiasGelu) and is what both the fp32 and the int8 variants are made from.
+    """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     import onnx
     import torch
     import transformers
+    from onnxruntime.transformers.optimizer import optimize_model
 
-    model = transformers.AutoModel.from_pretrained(str(model_dir), local_files_only=True)
+    model = transformers.AutoModel.from_pretrained(
+        str(model_dir), local_files_only=True, attn_implementation="eager"
+    )
+    config = model.config
 
     class Pooled(torch.nn.Module):
         """Transformer + mean pooling over the mask + L2 normalisation (sentence-transformers)."""
@@ -169,28 +181,46 @@ def _export_fp32(model_dir: Path, path: Path) -> dict[str, str]:
 
     wrapped = Pooled(model).eval()
     ids = torch.randint(1000, 2000, (2, 16))
-    batch, seq = torch.export.Dim("batch"), torch.export.Dim("seq", max=512)
-    # The legacy TorchScript exporter fails on this transformers version; dynamo works.
+    raw = path.with_name("raw-" + path.name)
+    axes = {0: "batch", 1: "seq"}
     torch.onnx.export(
         wrapped,
         (ids, torch.ones_like(ids)),
-        str(path),
-        dynamo=True,
+        str(raw),
+        dynamo=False,
         input_names=["input_ids", "attention_mask"],
         output_names=["sentence_embedding"],
-        dynamic_shapes={"input_ids": {0: batch, 1: seq}, "attention_mask": {0: batch, 1: seq}},
-        external_data=False,
-        optimize=True,
-        verbose=False,
+        dynamic_axes={"input_ids": axes, "attention_mask": axes},
+        opset_version=17,
     )
+    fused = optimize_model(
+        str(raw),
+        model_type="bert",
+        num_heads=int(config.num_attention_heads),
+        hidden_size=int(config.hidden_size),
+        opt_level=1,
+    )
+    stats = fused.get_fused_operator_statistics()
+    if not stats.get("Attention"):
+        raise ModelError(f"ONNX Runtime did not fuse the attention of {model_dir}: {stats}")
+    fused.save_model_to_file(str(path))
+    raw.unlink()
     onnx.checker.check_model(str(path))
     return {"torch": torch.__version__, "transformers": transformers.__version__, "onnx": onnx.__version__}
 
 
 def _quantize(fp32: Path, int8: Path) -> None:
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(fp32), str(int8), per_channel=True, weight_type=QuantType.QInt8)
+    # The fused operators carry no type information for the quantiser: say it is float.
+    quantize_dynamic(
+        str(fp32),
+        str(int8),
+        per_channel=True,
+        weight_type=QuantType.QInt8,
+        extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+    )
 
 
 def main() -> None:
