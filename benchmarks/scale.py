@@ -412,10 +412,10 @@ def synthetic_query(n: int, folder: Path) -> dict:
     from scholarlens.scoring import get_method
     from scholarlens.stores import SQLiteStore
 
-    class Enc(HashingEncoder):  # names the synthetic matrix; queries come as MiniLM vectors
-        model_id = "sklearn-hashing-384"
-
-    enc, method = Enc(384), get_method(None)
+    enc, method = HashingEncoder(384), get_method(None)
+    # Name the synthetic matrix (HashingEncoder sets model_id per instance, so a class
+    # attribute would not do: the engine then embedded every paper anew from the empty store).
+    enc.model_id = "sklearn-hashing-384"  # queries come as MiniLM vectors
     minilm = SentenceTransformerEncoder()
     minilm.encode(["warm up"])
     res: dict = {"rss_before_index_mib": rss_mib()}

@@ -145,3 +145,27 @@ def affinity_matrix(
         if progress:
             progress("scoring", b, n_queries)
     return out
+
+
+def upper_bounds(
+    group: np.ndarray, values: np.ndarray, floor: float, method: Method
+) -> tuple[np.ndarray, np.ndarray]:
+    """Upper bounds of ``topk`` / ``max`` scores from some of each group's weighted similarities.
+
+    ``values[e]`` is a known weighted similarity of group ``group[e]``; every other entry of a
+    seen group, and every entry of an unseen one, is at most ``floor`` (≥ 0) or missing (which
+    counts 0). The k best of a group are then at most the k best of its known values padded
+    with ``floor``: returns (distinct groups ascending, bound per group)."""
+    k = method.k if method.agg == "topk" else 1
+    order = np.lexsort((-values, group))
+    g, v = group[order], values[order]
+    new = np.ones(len(g), bool)
+    new[1:] = g[1:] != g[:-1]
+    first = np.flatnonzero(new)
+    counts = np.diff(np.append(first, len(g)))
+    rank = np.arange(len(g)) - np.repeat(first, counts)
+    keep = rank < k
+    idx = np.repeat(np.arange(len(first)), counts)[keep]
+    known = np.bincount(idx, weights=np.maximum(v[keep], floor), minlength=len(first))
+    total = known + (k - np.minimum(counts, k)) * floor
+    return g[first], (total / k).astype(np.float64)
