@@ -105,3 +105,20 @@ def test_pruned_ranking_excludes_people(seeded_kb, encoder, tiny_first_pass):
     b = engine.rank(QUERIES[0], method, 5, encoder=encoder, exclude=skip, exhaustive=True)
     assert [h.person_id for h in a] == [h.person_id for h in b]
     assert not skip & {h.person_id for h in a}
+
+
+def test_query_vectors_are_encoded_once_per_text(seeded_kb, encoder, monkeypatch):
+    engine = Engine(seeded_kb.store)
+    calls: list[str] = []
+    real = encoder.encode_query
+    monkeypatch.setattr(encoder, "encode_query", lambda t: calls.append(t) or real(t))
+    method = get_method("top3")
+    first = engine.rank(QUERIES[0], method, 5, encoder=encoder)
+    again = engine.rank(QUERIES[0], method, 5, encoder=encoder)
+    engine.rank(QUERIES[1], method, 5, encoder=encoder)
+    assert calls == [QUERIES[0], QUERIES[1]]
+    assert [(h.person_id, h.score) for h in first] == [(h.person_id, h.score) for h in again]
+    monkeypatch.setattr(engine_mod, "QUERY_CACHE", 1)
+    engine.rank(QUERIES[2], method, 5, encoder=encoder)
+    engine.rank(QUERIES[0], method, 5, encoder=encoder)  # pushed out by the bound
+    assert calls[-2:] == [QUERIES[2], QUERIES[0]]

@@ -31,6 +31,11 @@ class Encoder(ABC):
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         """``(len(texts), dim)`` float32 array of unit vectors, in the order of ``texts``."""
 
+    def encode_query(self, text: str) -> np.ndarray:
+        """``(1, dim)``: one query text, as :meth:`encode` gives it (an encoder may take a
+        faster path for a single short text, with the same vectors)."""
+        return self.encode([text])
+
 
 @dataclass(frozen=True)
 class TokenBudget:

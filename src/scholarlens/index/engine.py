@@ -56,6 +56,8 @@ SAVE_MIN = 2_000
 #: ×4 while the bound does not hold.
 FIRST_PAPERS = 200
 PAPERS_PER_HIT = 20
+#: Query vectors kept per engine (by model and text).
+QUERY_CACHE = 256
 
 
 @dataclass
@@ -103,6 +105,8 @@ class Engine:
         self._lock = threading.Lock()  # writers only: readers use the snapshot they got
         #: How queries were answered: from the candidates' bound, or by scoring every person.
         self.stats = {"candidates": 0, "everyone": 0}
+        self._queries: dict[tuple[str, str], np.ndarray] = {}
+        self._lock_queries = threading.Lock()
 
     # -- state -----------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
@@ -297,6 +301,19 @@ class Engine:
         self._known_encoders[encoder.model_id] = encoder
 
     # -- querying --------------------------------------------------------------------------
+    def query_vector(self, encoder: Encoder, text: str) -> np.ndarray:
+        """``encoder``'s vector of ``text``, kept for the last :data:`QUERY_CACHE` texts (a
+        page reload, the next page of results, experts then reviewers on one text)."""
+        key = (encoder.model_id, text)
+        qv = self._queries.get(key)
+        if qv is None:
+            qv = encoder.encode_query(text)
+            with self._lock_queries:
+                self._queries[key] = qv
+                while len(self._queries) > QUERY_CACHE:
+                    self._queries.pop(next(iter(self._queries)))
+        return qv
+
     def paper_sims(
         self,
         snap: S.Snapshot,
@@ -310,7 +327,7 @@ class Engine:
         if method.dense:
             if encoder is None:
                 raise StoreError("a dense method needs an encoder")
-            qv = query_vector if query_vector is not None else encoder.encode([text])
+            qv = query_vector if query_vector is not None else self.query_vector(encoder, text)
             sims += np.float32(method.dense) * snap.dense[encoder.model_id].sims(qv)
         if method.lexical:
             rows, scores = snap.lexical.scores(text)
