@@ -9,11 +9,15 @@ Ranking one text (:meth:`Engine.rank`) for a :class:`~scholarlens.scoring.Method
 
 1. encode the query once; per-paper similarity ``dense × cosine + lexical × TF-IDF`` for every
    paper (one matrix-vector product, the TF-IDF from the postings of the query's own terms);
-2. take the ``M`` most similar papers and their authors as candidates and score those people
-   exactly (every one of their papers, weighted, aggregated — :mod:`.kernel`);
-3. every person outside the candidates has all papers at or below the ``M``-th similarity
-   ``τ`` and paper weights are ≤ 1, so their score is ≤ τ for every aggregation: once the
-   ``limit``-th candidate scores above τ the answer is exact; otherwise ``M`` grows (up to all).
+2. take the ``M`` most similar papers and their authors as candidates. Every other paper is
+   at or below the ``M``-th similarity ``τ``, so with paper weights in [0, w] no one outside
+   scores above ``floor = max(τ, 0)·max(w, 1)``, for every aggregation;
+3. for ``topk`` / ``max``, each candidate's score is at most its known weighted similarities
+   padded with ``floor`` (:func:`.kernel.upper_bounds`): candidates are scored exactly (every
+   one of their papers, weighted, aggregated — :mod:`.kernel`) best bound first, in growing
+   batches, until the ``limit``-th exact score is above every bound left and above ``floor``
+   (other aggregations score every candidate). If ``floor`` is too high ``M`` grows ×4; only
+   at ``M`` = all papers is everyone scored.
 
 The returned people are re-scored with :func:`scoring.aggregate` itself and sorted as the
 expertise queries sort (score, then name), so the results equal the per-query computation.
@@ -463,7 +467,7 @@ class Engine:
             p = snap.people
             rows = p.entry_row
             w = entry_weights(method, snap.n_authors[rows], snap.years[rows], p.pos, snap.newest)
-            snap.cache[key] = (rows, w, (rows[p.order], w[p.order]))
+            snap.cache[key] = (rows, w, (rows[p.order].astype(np.int32), w[p.order]))
         out: tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]] = snap.cache[key]
         return out
 
@@ -471,7 +475,7 @@ class Engine:
         """Per entry (row-major), the index of its person in ``people.ids`` (cached)."""
         if "entry person" not in snap.cache:
             p = snap.people
-            snap.cache["entry person"] = np.searchsorted(p.ids, p.person)
+            snap.cache["entry person"] = np.searchsorted(p.ids, p.person).astype(np.int32)
         out: np.ndarray = snap.cache["entry person"]
         return out
 
