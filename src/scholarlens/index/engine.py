@@ -42,8 +42,8 @@ from ..stores import Store
 from . import changelog
 from . import snapshot as S
 from .kernel import (
-    aggregate_groups,
     aggregate_layout,
+    aggregate_one,
     bucket_layout,
     entry_weights,
     upper_bounds,
@@ -500,7 +500,7 @@ class Engine:
         person_w: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         rows, w, starts = self._person_entries(snap, persons, method, person_w)
-        return aggregate_groups(sims[None, :], rows, w, starts, method)[0]
+        return aggregate_one(sims, rows, w, starts, method)
 
     def _person_entries(
         self,
