@@ -379,7 +379,7 @@ class Engine:
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """(people, exact scores) that contain the answer, from the best papers only; None
         when scoring everyone is as cheap (the bound does not hold before ``m`` reaches all)."""
-        rows_w, w, person_w = self._weights(snap, method)
+        _, w, person_w = self._weights(snap, method)
         if not len(w) or float(w.min()) < 0:
             return None  # the bound needs paper weights ≥ 0
         w_max = max(1.0, float(w.max()))
