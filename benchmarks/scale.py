@@ -135,10 +135,10 @@ def pct(xs: list[float]) -> dict:
 def query_figures(engine, corpus_enc, minilm, texts: list[str], method) -> dict:  # type: ignore[no-untyped-def]
     """Warm p50/p95 over ``texts`` (MiniLM encoding included), encoding and engine split."""
     for t in texts[:3]:  # warm-up
-        engine.rank(t, method, 10, encoder=corpus_enc, query_vector=minilm.encode([t]))
+        engine.rank(t, method, 10, encoder=corpus_enc, query_vector=minilm.encode_query(t))
     wall, cpu, enc_w, eng_w = [], [], [], []
     for t in texts:
-        (qv, ew, _), w0, c0 = timed(lambda t=t: timed(lambda: minilm.encode([t])))
+        (qv, ew, _), w0, c0 = timed(lambda t=t: timed(lambda: minilm.encode_query(t)))
         _, rw, rc = timed(
             lambda t=t, qv=qv: engine.rank(t, method, 10, encoder=corpus_enc, query_vector=qv)
         )
@@ -263,8 +263,8 @@ def child_query(n: int, work: Path) -> dict:
     res["experts"] = query_figures(engine, enc, minilm, topics, method)
     res["reviewers"] = query_figures(engine, enc, minilm, subs, method)
     res["rss_after_queries_mib"] = rss_mib()
-    qv_t = [minilm.encode([t]) for t in topics]
-    qv_s = [minilm.encode([t]) for t in subs]
+    qv_t = [minilm.encode_query(t) for t in topics]
+    qv_s = [minilm.encode_query(t) for t in subs]
     res["agreement_vs_exhaustive"] = {
         "experts": agreement(engine, enc, topics, method, qv_t),
         "reviewers": agreement(engine, enc, subs, method, qv_s),
@@ -412,10 +412,10 @@ def synthetic_query(n: int, folder: Path) -> dict:
     from scholarlens.scoring import get_method
     from scholarlens.stores import SQLiteStore
 
-    class Enc(HashingEncoder):  # names the synthetic matrix; queries come as MiniLM vectors
-        model_id = "sklearn-hashing-384"
-
-    enc, method = Enc(384), get_method(None)
+    enc, method = HashingEncoder(384), get_method(None)
+    # Name the synthetic matrix (HashingEncoder sets model_id per instance, so a class
+    # attribute would not do: the engine then embedded every paper anew from the empty store).
+    enc.model_id = "sklearn-hashing-384"  # queries come as MiniLM vectors
     minilm = SentenceTransformerEncoder()
     minilm.encode(["warm up"])
     res: dict = {"rss_before_index_mib": rss_mib()}
@@ -428,8 +428,8 @@ def synthetic_query(n: int, folder: Path) -> dict:
     res["rss_after_experts_mib"] = rss_mib()
     res["reviewers"] = query_figures(engine, enc, minilm, subs, method)
     res["rss_after_queries_mib"] = rss_mib()
-    qv_t = [minilm.encode([t]) for t in topics[:10]]
-    qv_s = [minilm.encode([t]) for t in subs[:10]]
+    qv_t = [minilm.encode_query(t) for t in topics[:10]]
+    qv_s = [minilm.encode_query(t) for t in subs[:10]]
     res["agreement_vs_exhaustive"] = {
         "experts": agreement(engine, enc, topics[:10], method, qv_t),
         "reviewers": agreement(engine, enc, subs[:10], method, qv_s),

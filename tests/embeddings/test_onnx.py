@@ -173,3 +173,21 @@ def test_a_crashed_export_leaves_nothing_a_reader_would_use(tmp_path):
     assert log.read_text().count("export") == 3
     assert json.loads((final / "manifest.json").read_text())["files"]["model-fp32.onnx"] == 10
     assert (final / "model-fp32.onnx").read_bytes() == b"graph-fp32"
+
+
+@pytest.mark.slow
+def test_bundled_minilm_queries_use_the_exported_graph_with_the_same_vectors(exported, torch_vectors):
+    enc = SentenceTransformerEncoder()
+    assert enc._query_encoder() is not None  # exported: the one-thread ONNX path is taken
+    got = np.concatenate([enc.encode_query(t) for t in TEXTS])
+    assert got.shape == (len(TEXTS), 384) and got.dtype == np.float32
+    assert (got * torch_vectors).sum(axis=1).min() > 0.99999  # incl. a text cut at 256 tokens
+
+
+def test_other_sentence_models_keep_torch_for_queries(tmp_path):
+    from scholarlens.embeddings.sentence import bundled_model_path
+
+    enc = SentenceTransformerEncoder.__new__(SentenceTransformerEncoder)
+    enc.path = tmp_path  # not the bundled model: no ONNX graph for it
+    assert enc._query_encoder() is None
+    assert bundled_model_path() != tmp_path

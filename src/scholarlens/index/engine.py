@@ -9,11 +9,15 @@ Ranking one text (:meth:`Engine.rank`) for a :class:`~scholarlens.scoring.Method
 
 1. encode the query once; per-paper similarity ``dense × cosine + lexical × TF-IDF`` for every
    paper (one matrix-vector product, the TF-IDF from the postings of the query's own terms);
-2. take the ``M`` most similar papers and their authors as candidates and score those people
-   exactly (every one of their papers, weighted, aggregated — :mod:`.kernel`);
-3. every person outside the candidates has all papers at or below the ``M``-th similarity
-   ``τ`` and paper weights are ≤ 1, so their score is ≤ τ for every aggregation: once the
-   ``limit``-th candidate scores above τ the answer is exact; otherwise ``M`` grows (up to all).
+2. take the ``M`` most similar papers and their authors as candidates. Every other paper is
+   at or below the ``M``-th similarity ``τ``, so with paper weights in [0, w] no one outside
+   scores above ``floor = max(τ, 0)·max(w, 1)``, for every aggregation;
+3. for ``topk`` / ``max``, each candidate's score is at most its known weighted similarities
+   padded with ``floor`` (:func:`.kernel.upper_bounds`): candidates are scored exactly (every
+   one of their papers, weighted, aggregated — :mod:`.kernel`) best bound first, in growing
+   batches, until the ``limit``-th exact score is above every bound left and above ``floor``
+   (other aggregations score every candidate). If ``floor`` is too high ``M`` grows ×4; only
+   at ``M`` = all papers is everyone scored.
 
 The returned people are re-scored with :func:`scoring.aggregate` itself and sorted as the
 expertise queries sort (score, then name), so the results equal the per-query computation.
@@ -37,7 +41,13 @@ from ..scoring import Method, aggregate
 from ..stores import Store
 from . import changelog
 from . import snapshot as S
-from .kernel import aggregate_groups, aggregate_layout, bucket_layout, entry_weights
+from .kernel import (
+    aggregate_layout,
+    aggregate_one,
+    bucket_layout,
+    entry_weights,
+    upper_bounds,
+)
 
 log = logging.getLogger("scholarlens")
 
@@ -46,6 +56,12 @@ EPS = 1e-5
 #: Save (compact) a file-backed index once this share of its rows changed since the last save.
 SAVE_SHARE = 0.02
 SAVE_MIN = 2_000
+#: Papers whose authors are the first candidates: max(FIRST_PAPERS, PAPERS_PER_HIT × limit),
+#: ×4 while the bound does not hold.
+FIRST_PAPERS = 200
+PAPERS_PER_HIT = 20
+#: Query vectors kept per engine (by model and text).
+QUERY_CACHE = 256
 
 
 @dataclass
@@ -93,6 +109,8 @@ class Engine:
         self._lock = threading.Lock()  # writers only: readers use the snapshot they got
         #: How queries were answered: from the candidates' bound, or by scoring every person.
         self.stats = {"candidates": 0, "everyone": 0}
+        self._queries: dict[tuple[str, str], np.ndarray] = {}
+        self._lock_queries = threading.Lock()
 
     # -- state -----------------------------------------------------------------------------
     def status(self) -> dict[str, Any]:
@@ -287,6 +305,19 @@ class Engine:
         self._known_encoders[encoder.model_id] = encoder
 
     # -- querying --------------------------------------------------------------------------
+    def query_vector(self, encoder: Encoder, text: str) -> np.ndarray:
+        """``encoder``'s vector of ``text``, kept for the last :data:`QUERY_CACHE` texts (a
+        page reload, the next page of results, experts then reviewers on one text)."""
+        key = (encoder.model_id, text)
+        qv = self._queries.get(key)
+        if qv is None:
+            qv = encoder.encode_query(text)
+            with self._lock_queries:
+                self._queries[key] = qv
+                while len(self._queries) > QUERY_CACHE:
+                    self._queries.pop(next(iter(self._queries)))
+        return qv
+
     def paper_sims(
         self,
         snap: S.Snapshot,
@@ -300,7 +331,7 @@ class Engine:
         if method.dense:
             if encoder is None:
                 raise StoreError("a dense method needs an encoder")
-            qv = query_vector if query_vector is not None else encoder.encode([text])
+            qv = query_vector if query_vector is not None else self.query_vector(encoder, text)
             sims += np.float32(method.dense) * snap.dense[encoder.model_id].sims(qv)
         if method.lexical:
             rows, scores = snap.lexical.scores(text)
@@ -330,20 +361,11 @@ class Engine:
             return []
         sims = self.paper_sims(snap, text, method, encoder, query_vector)
         excl = np.asarray(sorted(exclude), np.int64)
-        m = min(snap.n_live, max(200, 20 * limit))
-        if not exhaustive and m < snap.n_live:
-            # Candidates: the authors of the m most similar papers (exact if the bound holds).
-            top = np.argpartition(-sims, m - 1)[:m]
-            tau = float(sims[top].min())
-            p = snap.people
-            ent = S.ranges(p.starts[top], p.starts[top + 1])
-            persons = np.searchsorted(p.ids, np.unique(p.person[ent]))
-            if len(excl):
-                persons = persons[~np.isin(p.ids[persons], excl)]
-            scores = self._score(snap, sims, persons, method)
-            if tau >= 0 and np.count_nonzero(scores > tau + EPS) >= limit:
+        if not exhaustive:
+            found = self._bounded(snap, sims, method, limit, excl)
+            if found is not None:
                 self.stats["candidates"] += 1
-                return self._final(snap, sims, persons, scores, method, limit)
+                return self._final(snap, sims, found[0], found[1], method, limit)
         self.stats["everyone"] += 1
         scores = self._score_all(snap, sims, method)
         persons = np.arange(len(snap.people.ids))
@@ -351,6 +373,76 @@ class Engine:
             keep = ~np.isin(snap.people.ids, excl)
             persons, scores = persons[keep], scores[keep]
         return self._final(snap, sims, persons, scores, method, limit)
+
+    def _bounded(
+        self, snap: S.Snapshot, sims: np.ndarray, method: Method, limit: int, excl: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """(people, exact scores) that contain the answer, from the best papers only; None
+        when scoring everyone is as cheap (the bound does not hold before ``m`` reaches all)."""
+        _, w, person_w = self._weights(snap, method)
+        if not len(w) or float(w.min()) < 0:
+            return None  # the bound needs paper weights ≥ 0
+        w_max = max(1.0, float(w.max()))
+        entry_person = self._entry_person(snap)
+        p = snap.people
+        m = min(snap.n_live, max(FIRST_PAPERS, PAPERS_PER_HIT * limit))
+        while m < snap.n_live:
+            top = np.argpartition(-sims, m - 1)[:m]
+            # Every other paper has similarity ≤ tau, so each of its entries weighs in at
+            # ≤ floor (and a missing paper counts 0): no one is better than floor outside.
+            floor = max(float(sims[top].min()), 0.0) * w_max
+            ent = S.ranges(p.starts[top], p.starts[top + 1])
+            who = entry_person[ent]
+            adj = sims[p.entry_row[ent]] * w[ent]
+            if len(excl):
+                keep = ~np.isin(p.ids[who], excl)
+                who, adj = who[keep], adj[keep]
+            if method.agg in ("topk", "max"):
+                found = self._best_bounded(snap, sims, method, limit, who, adj, floor, person_w)
+            else:  # score every candidate: any aggregation of values ≤ floor is ≤ floor
+                persons = np.unique(who)
+                scores = self._score(snap, sims, persons, method)
+                ok = np.count_nonzero(scores > floor + EPS) >= limit
+                found = (persons, scores) if ok else None
+            if found is not None:
+                return found
+            m = min(snap.n_live, 4 * m)
+        return None
+
+    def _best_bounded(
+        self,
+        snap: S.Snapshot,
+        sims: np.ndarray,
+        method: Method,
+        limit: int,
+        who: np.ndarray,
+        adj: np.ndarray,
+        floor: float,
+        person_w: tuple[np.ndarray, np.ndarray],
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """Candidates scored exactly in order of their upper bound, until the ``limit``-th
+        exact score is above every bound left (and above ``floor``, everyone unseen)."""
+        persons, bound = upper_bounds(who, adj, floor, method)
+        order = np.argsort(-bound, kind="stable")
+        persons, bound = persons[order], bound[order]
+        done = 0
+        scores = np.zeros(0, np.float32)
+        step = max(4 * limit, 32)
+        while done < len(persons):
+            nxt = min(len(persons), done + step)
+            scores = np.concatenate(
+                [scores, self._score(snap, sims, persons[done:nxt], method, person_w)]
+            )
+            done, step = nxt, 4 * step
+            if len(scores) < limit:
+                continue
+            cut = float(np.partition(scores, len(scores) - limit)[len(scores) - limit])
+            left = max(floor, float(bound[done]) if done < len(persons) else floor)
+            if cut - EPS > left + EPS:
+                return persons[:done], scores
+            if done < len(persons) and float(bound[done]) <= floor + 2 * EPS:
+                return None  # no candidate left can lift the cut above floor: more papers
+        return None
 
     def _score_all(self, snap: S.Snapshot, sims: np.ndarray, method: Method) -> np.ndarray:
         """Every person's score: bucketed entries and weights cached per snapshot and method."""
@@ -365,6 +457,28 @@ class Engine:
             )
         return aggregate_layout(sims, rows, snap.cache[key], layout, len(starts) - 1, method)
 
+    def _weights(
+        self, snap: S.Snapshot, method: Method
+    ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
+        """Cached per snapshot and method: entry rows, entry weights (row-major) and both in
+        person-major order."""
+        key = ("entry weights", method.team, method.authors, method.recency, method.position)
+        if key not in snap.cache:
+            p = snap.people
+            rows = p.entry_row
+            w = entry_weights(method, snap.n_authors[rows], snap.years[rows], p.pos, snap.newest)
+            snap.cache[key] = (rows, w, (rows[p.order].astype(np.int32), w[p.order]))
+        out: tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]] = snap.cache[key]
+        return out
+
+    def _entry_person(self, snap: S.Snapshot) -> np.ndarray:
+        """Per entry (row-major), the index of its person in ``people.ids`` (cached)."""
+        if "entry person" not in snap.cache:
+            p = snap.people
+            snap.cache["entry person"] = np.searchsorted(p.ids, p.person).astype(np.int32)
+        out: np.ndarray = snap.cache["entry person"]
+        return out
+
     def _entries(
         self, snap: S.Snapshot, persons: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -378,11 +492,31 @@ class Engine:
         return entry_row, p.pos[ent], starts
 
     def _score(
-        self, snap: S.Snapshot, sims: np.ndarray, persons: np.ndarray, method: Method
+        self,
+        snap: S.Snapshot,
+        sims: np.ndarray,
+        persons: np.ndarray,
+        method: Method,
+        person_w: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
-        rows, pos, starts = self._entries(snap, persons)
-        w = entry_weights(method, snap.n_authors[rows], snap.years[rows], pos, snap.newest)
-        return aggregate_groups(sims[None, :], rows, w, starts, method)[0]
+        rows, w, starts = self._person_entries(snap, persons, method, person_w)
+        return aggregate_one(sims, rows, w, starts, method)
+
+    def _person_entries(
+        self,
+        snap: S.Snapshot,
+        persons: np.ndarray,
+        method: Method,
+        person_w: tuple[np.ndarray, np.ndarray] | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(rows, weights, group starts) of these people's entries, person-major, from the
+        cached weights."""
+        p = snap.people
+        prow, pw = person_w if person_w is not None else self._weights(snap, method)[2]
+        at = S.ranges(p.p_starts[persons], p.p_starts[persons + 1])
+        lengths = p.p_starts[persons + 1] - p.p_starts[persons]
+        starts = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+        return prow[at], pw[at], starts
 
     def _final(
         self,
@@ -398,8 +532,7 @@ class Engine:
         k = min(limit, len(scores))
         cut = np.partition(scores, len(scores) - k)[len(scores) - k]  # the limit-th best
         band = persons[scores >= cut - EPS]
-        rows, pos, starts = self._entries(snap, band)
-        w = entry_weights(method, snap.n_authors[rows], snap.years[rows], pos, snap.newest)
+        rows, w, starts = self._person_entries(snap, band, method)
         ids = snap.people.ids[band]
         names = self._names(ids.tolist())
         hits = []
