@@ -191,3 +191,32 @@ def test_other_sentence_models_keep_torch_for_queries(tmp_path):
     enc.path = tmp_path  # not the bundled model: no ONNX graph for it
     assert enc._query_encoder() is None
     assert bundled_model_path() != tmp_path
+
+
+@pytest.mark.slow
+def test_a_query_from_cached_vectors_never_imports_torch(exported, torch_vectors):
+    """The default encoder is built from the model's config files; torch loads only when it
+    embeds papers (so a cold CLI query over a built knowledge base never pays for it)."""
+    code = textwrap.dedent(
+        f"""
+        import sys, numpy as np
+        from scholarlens.embeddings import get_encoder
+        enc = get_encoder("minilm")
+        assert (enc.dim, enc.model_id) == (384, "st:all-MiniLM-L6-v2:256"), (enc.dim, enc.model_id)
+        q = enc.encode_query({TEXTS[0]!r})
+        assert "torch" not in sys.modules, "torch imported by a query"
+        v = enc.encode([{TEXTS[0]!r}])
+        assert "torch" in sys.modules
+        print(float((q * v).sum()))
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=_env(), capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert float(out.stdout.strip().splitlines()[-1]) > 0.99999
+
+
+def test_a_folder_that_is_no_model_is_a_model_error_when_built(tmp_path):
+    from scholarlens.errors import ModelError
+
+    with pytest.raises(ModelError, match="cannot load"):
+        SentenceTransformerEncoder(tmp_path)

@@ -70,7 +70,13 @@ def cluster():
         "PYTHONPATH": SRC + os.pathsep + os.environ.get("PYTHONPATH", ""),
         "RAY_USAGE_STATS_ENABLED": "0",
         "SCHOLARLENS_MODEL": "hashing",
+        # A local ray.init() elsewhere on this machine (e.g. `index --ray local`) leaves
+        # ~/.ray/auth_token, which turns token auth on for later processes and made this
+        # cluster refuse its own `ray status`: the test's cluster and driver run without it.
+        "RAY_AUTH_MODE": "disabled",
     }
+    saved_mode = os.environ.get("RAY_AUTH_MODE")
+    os.environ["RAY_AUTH_MODE"] = "disabled"  # the in-process driver that connects to it
     address = f"127.0.0.1:{port}"
     head = _start(
         ["--head", "--port", str(port), "--node-ip-address", "127.0.0.1", "--include-dashboard=false",
@@ -90,6 +96,10 @@ def cluster():
         for proc in reversed(procs):
             _stop(proc)
         shutil.rmtree(temp, ignore_errors=True)
+        if saved_mode is None:
+            os.environ.pop("RAY_AUTH_MODE", None)
+        else:
+            os.environ["RAY_AUTH_MODE"] = saved_mode
 
 
 def _wait_for_nodes(address: str, n: int, proc: subprocess.Popen, timeout: float = 420) -> None:

@@ -1,15 +1,19 @@
 """The bundled MiniLM (or any local sentence-transformers model) run by torch.
 
-torch and sentence-transformers are imported when an encoder is built, never at import time:
-the ONNX encoder and the hashing fake must not pay for them.
+torch and sentence-transformers are imported when the model first encodes, never at import
+time or when the encoder is built (its dimension and id come from the model's config files):
+the ONNX encoder, the hashing fake and a query answered from cached vectors with the ONNX
+query graph do not pay for them.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -19,6 +23,24 @@ from .base import Encoder, ProgressFn, TokenBudget, bundled_model_path, sorted_b
 log = logging.getLogger("scholarlens")
 
 __all__ = ["SentenceTransformerEncoder", "bundled_model_path"]
+#: Modules whose output size is the pooling's input size (no Dense projection after them).
+_PLAIN_MODULES = ("Transformer", "Pooling", "Normalize")
+
+
+def _describe(path: Path) -> tuple[int, int] | None:
+    """(dimension, max sequence length) read from a sentence-transformers directory's
+    config files without loading it, or None when its modules are not the plain
+    Transformer + Pooling (+ Normalize) pipeline whose dimension the pooling config states."""
+    try:
+        modules = json.loads((path / "modules.json").read_text())
+        if not all(str(m.get("type", "")).rsplit(".", 1)[-1] in _PLAIN_MODULES for m in modules):
+            return None
+        pooling = next(m for m in modules if str(m.get("type", "")).endswith("Pooling"))
+        dim = json.loads((path / pooling["path"] / "config.json").read_text())["word_embedding_dimension"]
+        seq = json.loads((path / "sentence_bert_config.json").read_text())["max_seq_length"]
+        return int(dim), int(seq)
+    except (OSError, ValueError, KeyError, TypeError, StopIteration, AttributeError):
+        return None
 
 
 class SentenceTransformerEncoder(Encoder):
@@ -34,6 +56,27 @@ class SentenceTransformerEncoder(Encoder):
         self.path = Path(path) if path else bundled_model_path()
         if not self.path.is_dir():
             raise ModelError(f"model directory {self.path} does not exist")
+        self.batch_size = batch_size
+        self._device = device or "cpu"
+        self._model: Any = None
+        described = _describe(self.path)
+        if described is None:  # not a plain Transformer + Pooling model: ask the model itself
+            dim, seq = self._load(max_seq_length)
+        else:
+            dim, seq = described[0], max_seq_length or described[1]
+        self.dim, self.max_seq_length = dim, seq
+        name = "all-MiniLM-L6-v2" if path is None else self.path.name
+        self.model_id = f"st:{name}:{seq}"
+
+    @property
+    def model(self) -> Any:
+        """The sentence-transformers model, loaded (with torch) on first use: a query answered
+        from cached paper vectors and the ONNX query graph never imports torch."""
+        if self._model is None:
+            self._load(self.max_seq_length)
+        return self._model
+
+    def _load(self, max_seq_length: int | None) -> tuple[int, int]:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         try:
@@ -41,16 +84,14 @@ class SentenceTransformerEncoder(Encoder):
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()  # "Loading weights" bars are not ours to print
-            self.model = SentenceTransformer(str(self.path), device=device or "cpu", local_files_only=True)
+            model = SentenceTransformer(str(self.path), device=self._device, local_files_only=True)
         except Exception as exc:  # noqa: BLE001 - any load failure is a model error for users
             raise ModelError(f"cannot load sentence-transformers model from {self.path}: {exc}") from exc
         if max_seq_length:
-            self.model.max_seq_length = max_seq_length
-        self.batch_size = batch_size
-        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        self.dim = int(get_dim() or 0)
-        name = "all-MiniLM-L6-v2" if path is None else self.path.name
-        self.model_id = f"st:{name}:{self.model.max_seq_length}"
+            model.max_seq_length = max_seq_length
+        get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        self._model = model
+        return int(get_dim() or 0), int(model.max_seq_length)
 
     def encode_query(self, text: str) -> np.ndarray:
         """One query. For the bundled MiniLM, the same model's fp32 ONNX graph on one thread
@@ -63,13 +104,13 @@ class SentenceTransformerEncoder(Encoder):
     def _query_encoder(self) -> Encoder | None:
         if not hasattr(self, "_fast"):
             self._fast: Encoder | None = None
-            if self.path == bundled_model_path() and self.model.max_seq_length:
+            if self.path == bundled_model_path() and self.max_seq_length:
                 from .export import _complete, onnx_dir
                 from .onnx import OnnxEncoder
 
                 try:
                     if _complete(onnx_dir(self.path)):
-                        budget = TokenBudget(int(self.model.max_seq_length))
+                        budget = TokenBudget(int(self.max_seq_length))
                         self._fast = OnnxEncoder("fp32", budget, threads=1, model_dir=self.path)
                 except ModelError as exc:
                     log.info("query encoding stays on torch: %s", exc)
