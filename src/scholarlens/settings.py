@@ -65,8 +65,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "pgvector_search",
         "SCHOLARLENS_PGVECTOR_SEARCH",
-        "1",
-        "PostgreSQL: the expertise engine takes its first candidate papers from the pgvector HNSW index when that column is in sync (0: always the exact dense product).",
+        "0",
+        "PostgreSQL: 1 = the expertise engine takes its first candidate papers from the pgvector HNSW index when that column is in sync (exact scores, approximate candidates); 0 = the exact dense product.",
     ),
     # -- input limits (formats/_io.py, formats/_lines.py): a file over one fails with a ParseError naming it
     Setting(

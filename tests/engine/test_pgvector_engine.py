@@ -62,6 +62,9 @@ def test_pgvector_path_ranks_as_the_exact_path_and_falls_back_when_stale(
         assert engine.stats["pgvector"] == 0
 
         assert sync_paper_vectors(store, encoder.model_id, encoder.dim) == engine.status()["papers"]
+        ranked(engine, QUERIES[0], "hybrid-top5", encoder)
+        assert engine.stats["pgvector"] == 0  # off by default (approximate)
+        monkeypatch.setenv("SCHOLARLENS_PGVECTOR_SEARCH", "1")
         for spec in SPECS:
             before = engine.stats["pgvector"]
             for q in QUERIES:
@@ -82,7 +85,7 @@ def test_pgvector_path_ranks_as_the_exact_path_and_falls_back_when_stale(
         before = dict(engine.stats)
         ranked(engine, QUERIES[1], "hybrid-top5", encoder)
         assert engine.stats["pgvector"] == before["pgvector"]
-        monkeypatch.delenv("SCHOLARLENS_PGVECTOR_SEARCH")
+        monkeypatch.setenv("SCHOLARLENS_PGVECTOR_SEARCH", "1")
 
         # Papers added after the sync: the column misses them, so the exact path answers
         # (the new papers can be the best answer) until the next sync.

@@ -23,7 +23,7 @@ The returned people are re-scored with :func:`scoring.aggregate` itself and sort
 expertise queries sort (score, then name), so the results equal the per-query computation.
 
 **With PostgreSQL and pgvector** (:mod:`scholarlens.embeddings.pgvector`; setting
-``pgvector_search``, on by default) step 1–2 change when the ``paper_vectors`` column of the
+``pgvector_search``, off by default because it is approximate) step 1–2 change when the ``paper_vectors`` column of the
 encoder is *in sync* with the engine's index: the same rows (count and sum of paper ids) and
 the same vectors (two random-projection checksums) — checked with one scan per snapshot and
 sync generation, and per query the cosines the HNSW index returns must equal the engine's own.
@@ -458,7 +458,7 @@ class Engine:
             or method.dense <= 0
             or method.lexical < 0
             or encoder.model_id not in snap.dense
-            or (get_setting("pgvector_search") or "1").strip().lower() in ("0", "false", "no", "off")
+            or (get_setting("pgvector_search") or "0").strip().lower() not in ("1", "true", "yes", "on")
         ):
             return False
         from ..embeddings import pgvector
