@@ -62,6 +62,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("web_max_records", "SCHOLARLENS_WEB_MAX_RECORDS", "5000", "Web server: most records (papers) one whois request, or submissions one assignment, may carry; more → 413."),
     Setting("web_time_budget", "SCHOLARLENS_WEB_TIME_BUDGET", "30", "Web server: seconds one query may take (waiting for a slot included); longer → 503."),
     Setting("web_workers", "SCHOLARLENS_WEB_WORKERS", None, "Web server: queries computed at once (default: the number of CPUs, at least 2); others wait."),
+    Setting(
+        "pgvector_search",
+        "SCHOLARLENS_PGVECTOR_SEARCH",
+        "0",
+        "PostgreSQL: 1 = the expertise engine takes its first candidate papers from the pgvector HNSW index when that column is in sync (exact scores, approximate candidates); 0 = the exact dense product.",
+    ),
     # -- input limits (formats/_io.py, formats/_lines.py): a file over one fails with a ParseError naming it
     Setting(
         "max_record_bytes",

@@ -34,6 +34,8 @@ SCHEMA = [
         embedding vector NOT NULL,
         PRIMARY KEY (paper_id, model_id)
     )""",
+    # Bumped by every sync: the engine re-checks the column against its index when it moves.
+    "CREATE TABLE IF NOT EXISTS paper_vectors_sync (model_id TEXT PRIMARY KEY, generation BIGINT NOT NULL)",
 ]
 #: HNSW build parameters (pgvector defaults) and the search breadth for queries.
 HNSW_M, HNSW_EF_CONSTRUCTION, EF_SEARCH = 16, 64, 100
@@ -125,7 +127,47 @@ def sync_paper_vectors(store: Store, model_id: str, dim: int, *, chunk: int = 20
             )
         written += len(rows)
     ensure_index(store, model_id, dim)
+    with store.transaction():
+        store.execute(
+            "INSERT INTO paper_vectors_sync (model_id, generation) VALUES (?, 1) ON CONFLICT (model_id) "
+            "DO UPDATE SET generation = paper_vectors_sync.generation + 1",
+            (model_id,),
+        )
     return written
+
+
+def sync_generation(store: Store, model_id: str) -> int | None:
+    """How many times ``model_id``'s rows were synced, or None when the table or its HNSW
+    index is missing (nothing to search with). Two catalogue look-ups and one row."""
+    if store.dialect != "postgresql":
+        return None
+    ready = store.scalar(
+        "SELECT to_regclass('paper_vectors_sync') IS NOT NULL AND to_regclass(?) IS NOT NULL",
+        (index_name(model_id),),
+    )
+    if not ready:
+        return None
+    gen = store.scalar("SELECT generation FROM paper_vectors_sync WHERE model_id = ?", (model_id,))
+    return None if gen is None else int(gen)
+
+
+def column_digest(
+    store: Store, model_id: str, probes: np.ndarray
+) -> tuple[int, int, float, float]:
+    """One scan of ``model_id``'s rows: (rows, sum of paper ids, Σ v·probes[0],
+    Σ v·probes[1]·(paper_id mod 7 + 1)), to compare with the same sums over the vectors the
+    engine holds (:meth:`scholarlens.index.engine.Engine` checks the column is in sync)."""
+    _register(store)
+    p = np.asarray(probes, dtype=np.float32)
+    dim = int(p.shape[1])
+    row = store.query(
+        f"SELECT COUNT(*) AS n, COALESCE(SUM(paper_id), 0) AS ids, "
+        f"COALESCE(SUM(-((embedding::vector({dim})) <#> ?)), 0) AS a, "
+        f"COALESCE(SUM(-((embedding::vector({dim})) <#> ?) * (paper_id % 7 + 1)), 0) AS b "
+        f"FROM paper_vectors WHERE model_id = ?",
+        (p[0], p[1], model_id),
+    )[0]
+    return int(row["n"]), int(row["ids"]), float(row["a"]), float(row["b"])
 
 
 def nearest_papers(

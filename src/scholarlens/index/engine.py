@@ -21,6 +21,19 @@ Ranking one text (:meth:`Engine.rank`) for a :class:`~scholarlens.scoring.Method
 
 The returned people are re-scored with :func:`scoring.aggregate` itself and sorted as the
 expertise queries sort (score, then name), so the results equal the per-query computation.
+
+**With PostgreSQL and pgvector** (:mod:`scholarlens.embeddings.pgvector`; setting
+``pgvector_search``, off by default because it is approximate) step 1–2 change when the ``paper_vectors`` column of the
+encoder is *in sync* with the engine's index: the same rows (count and sum of paper ids) and
+the same vectors (two random-projection checksums) — checked with one scan per snapshot and
+sync generation, and per query the cosines the HNSW index returns must equal the engine's own.
+Then the first candidate papers are the ``M`` nearest from the HNSW index (plus, for hybrid
+methods, the ``M`` best by TF-IDF), similarities are computed only for the candidates' papers
+(no product over the whole matrix), and step 3 runs unchanged with ``τ = dense·τ_dense +
+lexical·τ_lexical``. Every score returned is exact; which people are considered rests on the
+index returning the true ``M`` nearest (HNSW is approximate: the measured recall@10 is in
+docs/deploy.md). When the column is out of sync, the index answers fewer rows than asked, or the
+bound does not hold by :data:`PGVECTOR_MAX_PAPERS`, the query takes the exact path above.
 """
 
 from __future__ import annotations
@@ -38,6 +51,7 @@ import numpy as np
 from ..embeddings import Encoder
 from ..errors import StoreError
 from ..scoring import Method, aggregate
+from ..settings import get as get_setting
 from ..stores import Store
 from . import changelog
 from . import snapshot as S
@@ -62,6 +76,10 @@ FIRST_PAPERS = 200
 PAPERS_PER_HIT = 20
 #: Query vectors kept per engine (by model and text).
 QUERY_CACHE = 256
+#: pgvector path: most papers asked of the HNSW index before the exact path answers instead.
+PGVECTOR_MAX_PAPERS = 12_800
+#: pgvector path: a cosine from the index further than this from the engine's own = stale column.
+PGVECTOR_TOLERANCE = 1e-4
 
 
 @dataclass
@@ -107,8 +125,9 @@ class Engine:
             self.folder = None  # in memory (PostgreSQL: rebuilt per process, kept up to date)
         self._snap: S.Snapshot | None = None
         self._lock = threading.Lock()  # writers only: readers use the snapshot they got
-        #: How queries were answered: from the candidates' bound, or by scoring every person.
-        self.stats = {"candidates": 0, "everyone": 0}
+        #: How queries were answered: from the candidates' bound (their first papers from the
+        #: pgvector HNSW index, or from the dense product), or by scoring every person.
+        self.stats = {"candidates": 0, "pgvector": 0, "everyone": 0}
         self._queries: dict[tuple[str, str], np.ndarray] = {}
         self._lock_queries = threading.Lock()
 
@@ -359,8 +378,14 @@ class Engine:
         snap = self.snapshot(encoder if method.dense else None)
         if not len(snap.people.ids):
             return []
-        sims = self.paper_sims(snap, text, method, encoder, query_vector)
         excl = np.asarray(sorted(exclude), np.int64)
+        if not exhaustive and encoder is not None and self._pgvector_ready(snap, method, encoder):
+            qv = query_vector if query_vector is not None else self.query_vector(encoder, text)
+            near = self._bounded_pgvector(snap, text, method, encoder, qv, limit, excl)
+            if near is not None:
+                self.stats["pgvector"] += 1
+                return self._final(snap, near[0], near[1], near[2], method, limit)
+        sims = self.paper_sims(snap, text, method, encoder, query_vector)
         if not exhaustive:
             found = self._bounded(snap, sims, method, limit, excl)
             if found is not None:
@@ -379,33 +404,171 @@ class Engine:
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """(people, exact scores) that contain the answer, from the best papers only; None
         when scoring everyone is as cheap (the bound does not hold before ``m`` reaches all)."""
-        _, w, person_w = self._weights(snap, method)
-        if not len(w) or float(w.min()) < 0:
-            return None  # the bound needs paper weights ≥ 0
-        w_max = max(1.0, float(w.max()))
-        entry_person = self._entry_person(snap)
-        p = snap.people
+        if not self._bound_applies(snap, method):
+            return None
         m = min(snap.n_live, max(FIRST_PAPERS, PAPERS_PER_HIT * limit))
         while m < snap.n_live:
             top = np.argpartition(-sims, m - 1)[:m]
-            # Every other paper has similarity ≤ tau, so each of its entries weighs in at
-            # ≤ floor (and a missing paper counts 0): no one is better than floor outside.
-            floor = max(float(sims[top].min()), 0.0) * w_max
-            ent = S.ranges(p.starts[top], p.starts[top + 1])
-            who = entry_person[ent]
-            adj = sims[p.entry_row[ent]] * w[ent]
-            if len(excl):
-                keep = ~np.isin(p.ids[who], excl)
-                who, adj = who[keep], adj[keep]
-            if method.agg in ("topk", "max"):
-                found = self._best_bounded(snap, sims, method, limit, who, adj, floor, person_w)
-            else:  # score every candidate: any aggregation of values ≤ floor is ≤ floor
-                persons = np.unique(who)
-                scores = self._score(snap, sims, persons, method)
-                ok = np.count_nonzero(scores > floor + EPS) >= limit
-                found = (persons, scores) if ok else None
+            found = self._from_papers(snap, sims, method, limit, excl, top, float(sims[top].min()))
             if found is not None:
                 return found
+            m = min(snap.n_live, 4 * m)
+        return None
+
+    def _bound_applies(self, snap: S.Snapshot, method: Method) -> bool:
+        w = self._weights(snap, method)[1]
+        return bool(len(w)) and float(w.min()) >= 0  # the bound needs paper weights ≥ 0
+
+    def _from_papers(
+        self,
+        snap: S.Snapshot,
+        sims: np.ndarray,
+        method: Method,
+        limit: int,
+        excl: np.ndarray,
+        top: np.ndarray,
+        tau: float,
+    ) -> tuple[np.ndarray, np.ndarray] | None:
+        """(people, exact scores) from the authors of rows ``top`` when every other paper's
+        similarity is ≤ ``tau``; None when that does not settle the ``limit`` best."""
+        _, w, person_w = self._weights(snap, method)
+        p = snap.people
+        # Every other paper has similarity ≤ tau, so each of its entries weighs in at
+        # ≤ floor (and a missing paper counts 0): no one is better than floor outside.
+        floor = max(tau, 0.0) * max(1.0, float(w.max()))
+        ent = S.ranges(p.starts[top], p.starts[top + 1])
+        who = self._entry_person(snap)[ent]
+        adj = sims[p.entry_row[ent]] * w[ent]
+        if len(excl):
+            keep = ~np.isin(p.ids[who], excl)
+            who, adj = who[keep], adj[keep]
+        if method.agg in ("topk", "max"):
+            return self._best_bounded(snap, sims, method, limit, who, adj, floor, person_w)
+        # score every candidate: any aggregation of values ≤ floor is ≤ floor
+        persons = np.unique(who)
+        scores = self._score(snap, sims, persons, method)
+        ok = np.count_nonzero(scores > floor + EPS) >= limit
+        return (persons, scores) if ok else None
+
+    # -- the pgvector path (module docstring) ---------------------------------------------
+    def _pgvector_ready(self, snap: S.Snapshot, method: Method, encoder: Encoder) -> bool:
+        """PostgreSQL, the setting on, a dense method and the encoder's column in sync."""
+        if (
+            self.store.dialect != "postgresql"
+            or method.dense <= 0
+            or method.lexical < 0
+            or encoder.model_id not in snap.dense
+            or (get_setting("pgvector_search") or "0").strip().lower() not in ("1", "true", "yes", "on")
+        ):
+            return False
+        from ..embeddings import pgvector
+
+        gen = pgvector.sync_generation(self.store, encoder.model_id)
+        if gen is None:
+            return False
+        key = ("pgvector in sync", encoder.model_id, gen)
+        if key not in snap.cache:
+            snap.cache[key] = self._pgvector_in_sync(snap, encoder.model_id)
+            if not snap.cache[key]:
+                log.info("index: the pgvector column of %s is out of sync (exact search until synced)", encoder.model_id)
+        return bool(snap.cache[key])
+
+    def _pgvector_in_sync(self, snap: S.Snapshot, model_id: str) -> bool:
+        """The column holds exactly the snapshot's live papers with the snapshot's vectors."""
+        from ..embeddings import pgvector
+
+        dense = snap.dense[model_id]
+        probes = np.random.default_rng(15).standard_normal((2, dense.dim)).astype(np.float32)
+        try:
+            n, id_sum, a, b = pgvector.column_digest(self.store, model_id, probes)
+        except (ImportError, StoreError) as exc:
+            log.warning("index: cannot read the pgvector column (%s): exact search", exc)
+            return False
+        live = np.flatnonzero(snap.live)
+        ids = snap.ids[live]
+        if n != len(live) or id_sum != int(ids.sum()):
+            return False
+        proj = dense.sims_block(probes)[:, live].astype(np.float64)
+        tol = 1e-4 + 1e-5 * np.sqrt(len(live))
+        return bool(
+            abs(a - float(proj[0].sum())) <= tol
+            and abs(b - float((proj[1] * (ids % 7 + 1)).sum())) <= 7 * tol
+        )
+
+    def _live_rows(self, snap: S.Snapshot, paper_ids: np.ndarray) -> np.ndarray:
+        """Live rows of these paper ids, in their order; -1 where a paper has no live row."""
+        if "live ids" not in snap.cache:
+            live = np.flatnonzero(snap.live)
+            order = np.argsort(snap.ids[live], kind="stable")
+            snap.cache["live ids"] = (snap.ids[live][order], live[order])
+        sorted_ids, rows = snap.cache["live ids"]
+        at = np.minimum(np.searchsorted(sorted_ids, paper_ids), max(len(sorted_ids) - 1, 0))
+        found = (len(sorted_ids) > 0) & (sorted_ids[at] == paper_ids)
+        return np.where(found, rows[at], -1)
+
+    def _bounded_pgvector(
+        self,
+        snap: S.Snapshot,
+        text: str,
+        method: Method,
+        encoder: Encoder,
+        qv: np.ndarray,
+        limit: int,
+        excl: np.ndarray,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """(similarities, people, exact scores) with the first papers from the HNSW index and
+        similarities computed for the candidates' papers only (the others: NaN); None when
+        the exact path must answer (stale column, short answer, bound not reached)."""
+        from ..embeddings.pgvector import EF_SEARCH, nearest_papers
+
+        if not self._bound_applies(snap, method):
+            return None
+        dense = snap.dense[encoder.model_id]
+        q = np.asarray(qv, np.float32).reshape(-1)
+        lex = np.zeros(snap.n_rows, np.float32)
+        lex_order = np.zeros(0, np.int64)
+        if method.lexical:
+            lrows, lscores = snap.lexical.scores(text)
+            lex[lrows] = lscores.astype(np.float32)
+            lex_order = lrows[np.argsort(-lscores, kind="stable")]
+        sims = np.full(snap.n_rows, np.nan, np.float32)
+        sims[~snap.live] = -np.inf
+        d, lx = np.float32(method.dense), np.float32(method.lexical)
+
+        def fill(rows: np.ndarray) -> None:
+            rows = np.unique(rows)
+            rows = rows[np.isnan(sims[rows])]
+            if len(rows):
+                sims[rows] = d * (dense.rows(rows) @ q) + lx * lex[rows]
+
+        p = snap.people
+        prow = self._weights(snap, method)[2][0]
+        entry_person = self._entry_person(snap)
+        m = min(snap.n_live, max(FIRST_PAPERS, PAPERS_PER_HIT * limit))
+        while m < snap.n_live and m <= PGVECTOR_MAX_PAPERS:
+            near = nearest_papers(self.store, encoder.model_id, q, m, ef_search=max(EF_SEARCH, m))
+            if len(near) < m:
+                return None  # the index answered short: no bound on the papers it left out
+            rows = self._live_rows(snap, np.asarray([pid for pid, _ in near], np.int64))
+            cos = np.asarray([c for _, c in near], np.float32)
+            if (rows < 0).any() or np.abs(dense.rows(rows) @ q - cos).max() > PGVECTOR_TOLERANCE:
+                for key in [k for k in snap.cache if k[:2] == ("pgvector in sync", encoder.model_id)]:
+                    snap.cache[key] = False  # until the next sync or change
+                log.info("index: the pgvector column of %s disagrees with the index: exact search", encoder.model_id)
+                return None
+            tau = float(d) * float(cos.min())
+            top = rows
+            if method.lexical:
+                top = np.union1d(rows, lex_order[:m])
+                tau += float(lx) * (float(lex[lex_order[m]]) if len(lex_order) > m else 0.0)
+            # Every candidate's papers get their exact similarity before any is scored.
+            ent = S.ranges(p.starts[top], p.starts[top + 1])
+            persons = np.unique(entry_person[ent])
+            fill(top)
+            fill(prow[S.ranges(p.p_starts[persons], p.p_starts[persons + 1])])
+            found = self._from_papers(snap, sims, method, limit, excl, top, tau)
+            if found is not None:
+                return sims, found[0], found[1]
             m = min(snap.n_live, 4 * m)
         return None
 
