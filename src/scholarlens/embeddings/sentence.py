@@ -91,7 +91,7 @@ class SentenceTransformerEncoder(Encoder):
             model.max_seq_length = max_seq_length
         get_dim = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self._model = model
-        return int(get_dim() or 0), int(model.max_seq_length)
+        return int(get_dim() or 0), int(model.max_seq_length or 0)
 
     def encode_query(self, text: str) -> np.ndarray:
         """One query. For the bundled MiniLM, the same model's fp32 ONNX graph on one thread
