@@ -93,12 +93,21 @@ def stored_profile(store: Store, profile_id: str) -> tuple[ParsedProfile, set[st
     return parsed, {profile_id}
 
 
+def _is_file(name: str) -> bool:
+    """Whether ``name`` names an existing file; a string no path can be (too long, a NUL
+    byte: pasted text given where a file or profile id was expected) is not one."""
+    try:
+        return Path(name).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def load_profile(store: Store, profile: str | Path | ParsedProfile, format: str | None = None) -> tuple[ParsedProfile, set[str]]:
     """The profile behind a file, a stored profile reference or a parsed profile, and the ids
     of stored profiles that are the same file."""
     if isinstance(profile, ParsedProfile):
         parsed = profile
-    elif isinstance(profile, Path) or Path(str(profile)).is_file():
+    elif isinstance(profile, Path) or _is_file(str(profile)):
         parsed = parse_file(profile, format)
     else:
         return stored_profile(store, resolve_profile_id(store, str(profile)))

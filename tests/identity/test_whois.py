@@ -158,3 +158,13 @@ def test_tony_profiles_get_an_owner_once_a_reference_corpus_arrives(seeded_kb, t
 def test_result_is_json_serialisable(corpus_kb, tmp_path):
     res = whois(corpus_kb, write_abstracts(tmp_path / "a.txt", [ABSTRACTS["tok"]]))
     assert json.loads(json.dumps(res))["candidates"][0]["evidence"][0]["match"] == "exact"
+
+
+@pytest.mark.parametrize("pasted", ["Tony\nAbstract: " + "words " * 2000, "a\x00b"])
+def test_pasted_text_where_a_file_or_profile_is_expected_is_a_not_found_error(corpus_kb, pasted):
+    """A string no path can be (too long for the file system, a NUL byte) is not a file:
+    whois says no such profile instead of raising the OS's error."""
+    from scholarlens.errors import NotFoundError
+
+    with pytest.raises(NotFoundError):
+        corpus_kb.whois(pasted)
