@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,17 +92,21 @@ class OverlapIndex:
         self.profile_of: dict[int, str] = {}
         self.lock = threading.Lock()
 
-    def refresh(self, store: Store) -> OverlapIndex:
+    def refresh(self, store: Store, stop: Callable[[], bool] | None = None) -> OverlapIndex:
+        """Add the sources stored since the last call; ``stop()`` (checked every 1,000
+        sources) ends early, and the next call goes on from there."""
         with self.lock:
-            self._add(store)
+            self._add(store, stop)
         return self
 
-    def _add(self, store: Store) -> None:
+    def _add(self, store: Store, stop: Callable[[], bool] | None = None) -> None:
         rows = store.query(
             "SELECT id, profile_id, record FROM paper_sources WHERE id > ? AND abstract_fp IS NOT NULL ORDER BY id",
             (self.last_id,),
         )
-        for r in rows:
+        for i, r in enumerate(rows):
+            if stop is not None and i % 1000 == 0 and stop():
+                return
             sh = shingles(json.loads(r["record"]).get("abstract"))
             self.last_id = max(self.last_id, r["id"])
             if len(sh) < MIN_SHINGLES:

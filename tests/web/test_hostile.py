@@ -173,6 +173,36 @@ def test_3_the_ingest_job_embeds_the_new_papers_not_the_next_query(writer: TestC
     assert _cached_vectors(web_db) == after_job  # the query embedded nothing
 
 
+def test_3_the_server_warm_up_builds_the_whois_overlap_index_not_the_first_whois(web_db: Path, tmp_path: Path) -> None:
+    from scholarlens.web.jobs import JobRunner
+
+    kb = KnowledgeBase(web_db, encoder="hashing")
+    runner = JobRunner(kb, tmp_path / "uploads")
+    try:
+        assert kb.overlap.last_id == 0 and not kb.overlap.sizes
+        runner.warm_up()
+        runner._pool.submit(lambda: None).result(timeout=120)  # one worker: the warm-up is done
+        stored = kb.store.one("SELECT MAX(id) AS m FROM paper_sources WHERE abstract_fp IS NOT NULL")["m"]
+        assert kb.overlap.last_id == stored and kb.overlap.sizes  # whois finds it built
+    finally:
+        runner.shutdown()
+        kb.close()
+
+
+def test_3_an_overlap_index_build_that_is_stopped_goes_on_from_there_next_time(web_db: Path) -> None:
+    from scholarlens.matching import OverlapIndex
+
+    kb = KnowledgeBase(web_db, encoder="hashing")
+    try:
+        full = OverlapIndex().refresh(kb.store)
+        stopped = OverlapIndex().refresh(kb.store, stop=lambda: True)
+        assert stopped.last_id == 0 and not stopped.postings
+        stopped.refresh(kb.store)
+        assert (stopped.last_id, stopped.sizes, stopped.postings) == (full.last_id, full.sizes, full.postings)
+    finally:
+        kb.close()
+
+
 # -- (5) uploads never overwrite each other ------------------------------------------------
 def test_5_names_that_clean_to_the_same_basename_are_both_kept_and_ingested(writer: TestClient, web_db: Path) -> None:
     a, b = _abstracts(3, "Ann One"), _abstracts(4, "Bob Two")
