@@ -18,9 +18,9 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -250,75 +250,73 @@ class JobRunner:
         self._stopping.set()
         self._pool.shutdown(wait=True, cancel_futures=True)
 
-    def _close_worker_connection(self) -> None:
+    def _close_worker_connection(self, kb: KnowledgeBase | None = None) -> None:
         # A file database gives each thread its own connection: close the worker's.
-        if getattr(self.kb.store, "path", ":memory:") != ":memory:":
-            self.kb.store.close()
+        store = (kb or self.kb).store
+        if getattr(store, "path", ":memory:") != ":memory:":
+            store.close()
 
     def _run(self, job: Job, uploads: list[tuple[str, bytes]]) -> None:
         job.status = "running"
         try:
-            paths = [write_upload(self.upload_dir, name, data) for name, data in uploads]
-            job.files = [p.name for p in paths]
-            job.current = job.files[0] if job.files else None
-            job.stage = "parsing"
-            with self._write_lock:
-                report = self.kb.ingest(paths, format=job.format, progress=_progress_of(job))
-            job.report = report.to_dict()
-            totals = job.report["totals"]
-            if totals.get("new_papers") or totals.get("merged_papers"):
-                job.current = None
+            with _failures(job, "ingest"):
+                paths = [write_upload(self.upload_dir, name, data) for name, data in uploads]
+                job.files = [p.name for p in paths]
+                job.current = job.files[0] if job.files else None
+                job.stage = "parsing"
                 with self._write_lock:
-                    embed_papers(self.kb, self.reader, _progress_of(job))
-            job.status = "done"
-        except (ScholarLensError, OSError, ValueError) as exc:
-            job.error = str(exc)
-            job.status = "failed"
-        except sqlite3.DatabaseError as exc:
-            job.error = database_error_text(exc)
-            job.status = "failed"
-        except Exception as exc:  # pragma: no cover - a bug; keep the worker alive and say so
-            log.exception("ingest job %s crashed", job.id)
-            job.error = f"internal error: {type(exc).__name__}"
-            job.status = "failed"
+                    report = self.kb.ingest(paths, format=job.format, progress=_progress_of(job))
+                job.report = report.to_dict()
+                totals = job.report["totals"]
+                if totals.get("new_papers") or totals.get("merged_papers"):
+                    job.current = None
+                    with self._write_lock:
+                        embed_papers(self.kb, self.reader, _progress_of(job))
+                job.status = "done"
         finally:
             job.finished_at = time.time()
             job.current = None
             self._close_worker_connection()
 
-
     def _run_assign(self, job: AssignJob, order: AssignOrder) -> None:
         job.status = "running"
         try:
-            with self._write_lock:
-                done = self.reader.assign(
-                    order.submissions, order.reviewers, archives=order.archives, out=job.out, progress=_progress_of_assign(job),
-                    **order.options,
-                )
-            result = done.to_dict()
-            result["files"] = [str(Path(f).resolve().relative_to(job.out.resolve())) for f in done.files]
-            job.reviewers = result["summary"]["reviewers"]
-            job.result = result
-            job.status = "done"
-        except Infeasible as exc:
-            job.error = "no assignment is possible with these inputs"
-            job.reasons = list(exc.reasons)
-            job.status = "failed"
-        except (ScholarLensError, OSError, ValueError) as exc:
-            job.error = str(exc).replace(str(job.folder) + "/", "")
-            job.status = "failed"
-        except sqlite3.DatabaseError as exc:
-            job.error = database_error_text(exc)
-            job.status = "failed"
-        except Exception as exc:  # pragma: no cover - a bug; keep the worker alive and say so
-            log.exception("assignment job %s crashed", job.id)
-            job.error = f"internal error: {type(exc).__name__}"
-            job.status = "failed"
+            # Messages name files by their place in the job's folder, never the server's path.
+            with _failures(job, "assignment", clean=lambda m: m.replace(str(job.folder) + "/", "")):
+                try:
+                    with self._write_lock:
+                        done = self.reader.assign(
+                            order.submissions, order.reviewers, archives=order.archives, out=job.out, progress=_progress_of_assign(job),
+                            **order.options,
+                        )
+                except Infeasible as exc:
+                    job.error = "no assignment is possible with these inputs"
+                    job.reasons = list(exc.reasons)
+                    job.status = "failed"
+                    return
+                result = done.to_dict()
+                result["files"] = [str(Path(f).resolve().relative_to(job.out.resolve())) for f in done.files]
+                job.reviewers = result["summary"]["reviewers"]
+                job.result = result
+                job.status = "done"
         finally:
             job.finished_at = time.time()
-            # The serving store gave this worker thread a connection of its own: close it.
-            if getattr(self.reader.store, "path", ":memory:") != ":memory:":
-                self.reader.store.close()
+            self._close_worker_connection(self.reader)  # the serving store's connection here
+
+
+@contextmanager
+def _failures(job: Job | AssignJob, kind: str, clean: Callable[[str], str] = str) -> Iterator[None]:
+    """Any error of a job's work becomes its ``error`` (through ``clean``) and ``failed``
+    status; a bug is logged and named, and the worker thread goes on."""
+    try:
+        yield
+    except (ScholarLensError, OSError, ValueError) as exc:
+        job.error, job.status = clean(str(exc)), "failed"
+    except sqlite3.DatabaseError as exc:
+        job.error, job.status = database_error_text(exc), "failed"
+    except Exception as exc:  # pragma: no cover - a bug; keep the worker alive and say so
+        log.exception("%s job %s crashed", kind, job.id)
+        job.error, job.status = f"internal error: {type(exc).__name__}", "failed"
 
 
 class _Stopped(Exception):
