@@ -83,8 +83,13 @@ def missing_texts(store: Store, encoder: Encoder) -> tuple[dict[str, str], int]:
         text = paper_text(r["title"], r["abstract"])
         if text is not None:
             texts.setdefault(text_hash(text), text)
+    return _uncached(store, encoder, texts), len(texts)
+
+
+def _uncached(store: Store, encoder: Encoder, texts: dict[str, str]) -> dict[str, str]:
+    """The ``{text hash: text}`` among ``texts`` whose vector ``store`` lacks for ``encoder``."""
     cached = cached_vectors(store, encoder.model_id, encoder.dim, list(texts))
-    return {h: t for h, t in texts.items() if h not in cached}, len(texts)
+    return {h: t for h, t in texts.items() if h not in cached}
 
 
 def embed_store_with_ray(
@@ -134,8 +139,7 @@ def embed_texts_with_ray(
     vectors land in the cache, where :func:`~scholarlens.embeddings.embed_cached` finds them."""
     encoder = make_encoder(encoder_name)
     distinct = {text_hash(t): t for t in texts}
-    cached = cached_vectors(store, encoder.model_id, encoder.dim, list(distinct))
-    todo = {h: t for h, t in distinct.items() if h not in cached}
+    todo = _uncached(store, encoder, distinct)
     plan = (workers, threads_per_worker, ROUND, batch_size)
     return _embed(store, encoder, encoder_name, todo, len(distinct), address, plan, progress, "embedding")
 
