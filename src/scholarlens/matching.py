@@ -80,6 +80,10 @@ def shingles(text: str | None) -> set[int]:
     return {hash(" ".join(words[i : i + SHINGLE_WORDS])) for i in range(max(0, len(words) - SHINGLE_WORDS + 1))}
 
 
+#: Sources added per step of :meth:`OverlapIndex.refresh` (between two ``stop()`` calls).
+REFRESH_CHUNK = 100
+
+
 class OverlapIndex:
     """In-memory inverted index of stored abstracts' shingles, grown incrementally.
 
@@ -93,22 +97,27 @@ class OverlapIndex:
         self.lock = threading.Lock()
 
     def refresh(self, store: Store, stop: Callable[[], bool] | None = None) -> OverlapIndex:
-        """Add the sources stored since the last call; ``stop()`` (checked every 1,000
-        sources) ends early, and the next call goes on from there."""
-        with self.lock:
-            self._add(store, stop)
-        return self
-
-    def _add(self, store: Store, stop: Callable[[], bool] | None = None) -> None:
+        """Add the sources stored since the last call; ``stop()`` (called every 100 sources,
+        outside the lock: it may wait there while another thread refreshes) ends early, and
+        the next call goes on from there. Threads may refresh at once: each source is added
+        once, by whichever thread reaches it first."""
         rows = store.query(
             "SELECT id, profile_id, record FROM paper_sources WHERE id > ? AND abstract_fp IS NOT NULL ORDER BY id",
             (self.last_id,),
         )
-        for i, r in enumerate(rows):
-            if stop is not None and i % 1000 == 0 and stop():
-                return
+        for a in range(0, len(rows), REFRESH_CHUNK):
+            if stop is not None and stop():
+                return self
+            with self.lock:
+                self._add(rows[a : a + REFRESH_CHUNK])
+        return self
+
+    def _add(self, rows: list[Any]) -> None:
+        for r in rows:
+            if r["id"] <= self.last_id:  # another thread added it
+                continue
             sh = shingles(json.loads(r["record"]).get("abstract"))
-            self.last_id = max(self.last_id, r["id"])
+            self.last_id = r["id"]
             if len(sh) < MIN_SHINGLES:
                 continue
             self.sizes[r["id"]] = len(sh)

@@ -26,9 +26,9 @@ def test_upper_bounds_cover_every_completion(spec):
         group = rng.integers(0, n_groups, int(rng.integers(1, 80)))
         values = np.round(rng.normal(0.2, 0.2, len(group)), 1).astype(np.float32)  # many ties
         floor = float(max(0.0, np.round(rng.uniform(-0.1, 0.4), 1)))
-        groups, bound = upper_bounds(group, values, floor, m)
+        groups, bound, settled = upper_bounds(group, values, floor, m)
         assert groups.tolist() == sorted(set(group.tolist()))
-        for g, b in zip(groups.tolist(), bound.tolist(), strict=True):
+        for g, b, done in zip(groups.tolist(), bound.tolist(), settled.tolist(), strict=True):
             known = np.sort(values[group == g])[::-1]
             padded = np.sort(np.concatenate([known, np.full(k, floor)]))[::-1][:k]
             assert b == pytest.approx(padded.sum() / k, abs=1e-6)
@@ -38,6 +38,9 @@ def test_upper_bounds_cover_every_completion(spec):
                 exact = np.sort(full)[::-1][:k]
                 exact = np.where(np.isfinite(exact), exact, 0).sum() / k
                 assert exact <= b + 1e-6
+                if done:  # k known values ≥ floor: the bound is the score, whatever the rest
+                    assert exact == pytest.approx(b, abs=1e-6)
+            assert done == (len(known) >= k and known[k - 1] >= floor)
 
 
 @pytest.fixture

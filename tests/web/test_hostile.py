@@ -273,3 +273,79 @@ def test_6_a_read_only_database_is_a_one_line_problem(web_db: Path) -> None:
         error = job["error"] or job["report"]["files"][0]["error"]
         assert "readonly" in error and "\n" not in error, job
     conn.close()
+
+
+def test_3_the_warm_up_waits_while_a_request_computes_and_loads_the_index(web_db: Path, tmp_path: Path) -> None:
+    """A warm-up thread holding the GIL made the first minute of requests slow: it now
+    pauses while a request is in a query slot, and loads the expertise index before whois's."""
+    from scholarlens.web.jobs import JobRunner
+
+    kb = KnowledgeBase(web_db, encoder="hashing")
+    runner = JobRunner(kb, tmp_path / "uploads")
+    busy = threading.Event()
+    busy.set()
+    runner.foreground = busy.is_set
+    try:
+        runner.warm_up()
+        time.sleep(1.0)
+        assert kb.overlap.last_id == 0 and kb.engine._snap is None  # waited: nothing done
+        busy.clear()
+        runner._pool.submit(lambda: None).result(timeout=120)
+        assert kb.engine._snap is not None and kb.overlap.sizes
+    finally:
+        runner.shutdown()
+        kb.close()
+
+
+def test_3_busy_counts_the_requests_in_their_slots(client: TestClient) -> None:
+    ctx = client.app.state.ctx
+    seen: list[bool] = []
+    real = ctx.kb.experts
+
+    def spy(*args, **kwargs):
+        seen.append(ctx.busy())
+        return real(*args, **kwargs)
+
+    ctx.kb.experts = spy
+    try:
+        assert client.get("/api/experts", params={"q": "compilers"}).status_code == 200
+    finally:
+        del ctx.kb.experts
+    assert seen == [True] and not ctx.busy()
+
+
+def test_3_a_request_refreshing_the_overlap_index_does_not_wait_for_a_paused_warm_up(web_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The warm-up pauses while a request computes; a whois request then refreshes the overlap
+    index itself: it must not wait for the paused warm-up (which waits for it), and the two
+    refreshes add each source once."""
+    from scholarlens import matching
+    from scholarlens.matching import OverlapIndex
+
+    monkeypatch.setattr(matching, "REFRESH_CHUNK", 3)
+    kb = KnowledgeBase(web_db, encoder="hashing")
+    try:
+        full = OverlapIndex().refresh(kb.store)
+        assert len(full.sizes) > 6
+        index = OverlapIndex()
+        calls, go = [0], threading.Event()
+
+        def paused() -> bool:  # the warm-up's give-way: waits, after its first 3 sources
+            calls[0] += 1
+            if calls[0] > 1:
+                go.wait(60)
+            return False
+
+        warm = threading.Thread(target=index.refresh, args=(KnowledgeBase(web_db, encoder="hashing").store, paused))
+        warm.start()
+        while calls[0] < 2 and warm.is_alive():
+            time.sleep(0.01)
+        assert calls[0] == 2 and warm.is_alive()  # paused, holding what it read so far
+        done = threading.Event()
+        threading.Thread(target=lambda: (index.refresh(kb.store), done.set())).start()
+        assert done.wait(30), "the request's refresh waited for the paused warm-up"
+        go.set()
+        warm.join(60)
+        assert index.last_id == full.last_id and index.sizes == full.sizes
+        assert {s: sorted(p) for s, p in index.postings.items()} == {s: sorted(p) for s, p in full.postings.items()}
+    finally:
+        kb.close()

@@ -94,10 +94,12 @@ class SentenceTransformerEncoder(Encoder):
         return int(get_dim() or 0), int(model.max_seq_length or 0)
 
     def encode_query(self, text: str) -> np.ndarray:
-        """One query. For the bundled MiniLM, the same model's fp32 ONNX graph on one thread
-        when it is already exported (``make onnx``): cosine to torch ≥ 0.9999997 on the
-        benchmark queries, ~3× less CPU for a six-word topic, and no torch thread pool to
-        wake (which costs tens of ms on a busy machine). Otherwise torch."""
+        """One query. For the bundled MiniLM, the same model's fp32 ONNX graph when it is
+        already exported (``make onnx``): cosine to torch ≥ 0.9999997 on the benchmark
+        queries, ~3× less CPU for a six-word topic, and no torch thread pool to wake (which
+        costs tens of ms on a busy machine). Two ONNX threads that sleep, not spin, between
+        queries: an abstract in ~35 instead of ~65 ms on a quiet 2-core machine, for the
+        same CPU (benchmarks/scale.md). Otherwise torch."""
         fast = self._query_encoder()
         return fast.encode([text]) if fast is not None else self.encode([text])
 
@@ -111,7 +113,10 @@ class SentenceTransformerEncoder(Encoder):
                 try:
                     if _complete(onnx_dir(self.path)):
                         budget = TokenBudget(int(self.max_seq_length))
-                        self._fast = OnnxEncoder("fp32", budget, threads=1, model_dir=self.path)
+                        threads = min(2, os.cpu_count() or 1)
+                        self._fast = OnnxEncoder(
+                            "fp32", budget, threads=threads, model_dir=self.path, spinning=False
+                        )
                 except ModelError as exc:
                     log.info("query encoding stays on torch: %s", exc)
         return self._fast

@@ -41,7 +41,7 @@ from __future__ import annotations
 import logging
 import threading
 import weakref
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -67,6 +67,13 @@ log = logging.getLogger("scholarlens")
 
 #: Scores closer than this to the cut are re-scored exactly (kernel and reference differ ~1e-7).
 EPS = 1e-5
+#: Groups (people's papers) longer than this are made exact only where they can count.
+LONG_GROUP = 64
+#: Papers shown as evidence (Hit.evidence's default).
+EVIDENCE = 5
+#: Release the float32 pages the queries read (:meth:`.snapshot.Dense.release`) after this
+#: many rows: ~0.5 GB of mapped pages at most (each row maps its neighbours too).
+RELEASE_ROWS = 20_000
 #: Save (compact) a file-backed index once this share of its rows changed since the last save.
 SAVE_SHARE = 0.02
 SAVE_MIN = 2_000
@@ -104,11 +111,73 @@ class Hit:
 
     def evidence(self, k: int = 5) -> list[tuple[int, float, float]]:
         """The ``k`` papers that count most: (paper id, similarity, weight), as the queries list them."""
-        order = np.lexsort((-self.sims, -self.contrib))[:k]
+        idx = np.arange(len(self.rows))
+        if len(idx) > 8 * k:  # the k first of (contrib desc, similarity desc, position)
+            c = self.contrib
+            ck = np.partition(c, len(c) - k)[len(c) - k]
+            tied = idx[c == ck]
+            if len(tied) > k:
+                s = self.sims[tied]
+                tied = tied[s >= np.partition(s, len(s) - k)[len(s) - k]]
+            idx = np.sort(np.concatenate([idx[c > ck], tied]))
+        order = idx[np.lexsort((-self.sims[idx], -self.contrib[idx]))][:k]
         return [
             (int(self.paper_of_row[self.rows[j]]), float(self.sims[j]), float(self.contrib[j]))
             for j in order
         ]
+
+
+class QuerySims:
+    """One query's similarity per row (``dense × cosine + lexical × TF-IDF``; dead rows −inf):
+    exact where ``exact`` says so (everywhere when it is None), elsewhere the dense first
+    pass's estimate (:meth:`.snapshot.Dense.estimate`), within ``bound`` of the exact value.
+    Every value a score or an evidence line reads is made exact first (:meth:`ensure`)."""
+
+    def __init__(
+        self,
+        values: np.ndarray,
+        exact: np.ndarray | None = None,
+        bound: float = 0.0,
+        exact_rows: Callable[[np.ndarray], np.ndarray] | None = None,
+    ) -> None:
+        self.values = values
+        self.exact = exact
+        self.bound = bound
+        self._exact_rows = exact_rows
+        self.refined = 0  # rows made exact (a figure for the benchmarks)
+
+    def ensure(self, rows: np.ndarray) -> None:
+        """Make these rows exact."""
+        if self.exact is None or self._exact_rows is None:
+            return
+        rows = np.unique(rows[~self.exact[rows]])
+        if len(rows):
+            self.values[rows] = self._exact_rows(rows)
+            self.exact[rows] = True
+            self.refined += len(rows)
+
+    def ensure_all(self) -> None:
+        if self.exact is not None:
+            self.ensure(np.flatnonzero(~self.exact))
+            self.exact = None
+
+    def slack(self, rows: np.ndarray) -> np.ndarray:
+        """Per row, how far its value may be from the exact one (0 where exact)."""
+        if self.exact is None:
+            return np.zeros(len(rows), np.float32)
+        return np.where(self.exact[rows], np.float32(0), np.float32(self.bound))
+
+    def top(self, m: int) -> np.ndarray:
+        """The ``m`` rows of highest exact similarity (any order), made exact. The estimates
+        within 2·bound of the ``m``-th best estimate hold them: every row outside that band is
+        below the ``m``-th exact value."""
+        v = self.values
+        if self.exact is None:
+            return np.argpartition(-v, m - 1)[:m]
+        kth = float(np.partition(v, len(v) - m)[len(v) - m])  # the m-th best estimate
+        band = np.flatnonzero(v >= kth - 2 * self.bound)
+        self.ensure(band)
+        return band if len(band) <= m else band[np.argpartition(-v[band], m - 1)[:m]]
 
 
 class Engine:
@@ -129,6 +198,7 @@ class Engine:
         #: pgvector HNSW index, or from the dense product), or by scoring every person.
         self.stats = {"candidates": 0, "pgvector": 0, "everyone": 0}
         self._queries: dict[tuple[str, str], np.ndarray] = {}
+        self._read_rows = 0  # float32 rows read since the pages were last released
         self._lock_queries = threading.Lock()
 
     # -- state -----------------------------------------------------------------------------
@@ -230,7 +300,10 @@ class Engine:
         try:
             changelog.install(self.store)
         except Exception as exc:  # noqa: BLE001 - a read-only database: answer, but say so
-            log.warning("index: cannot install the change-log triggers (%s); it will not see later changes", exc)
+            log.warning(
+                "index: cannot install the change-log triggers (%s); it will not see later changes",
+                exc,
+            )
         seq = changelog.last_seq(self.store)
         snap = S.empty_snapshot()
         snap = replace(
@@ -346,19 +419,50 @@ class Engine:
         query_vector: np.ndarray | None,
     ) -> np.ndarray:
         """float32 per row: ``dense × cosine + lexical × TF-IDF`` (dead rows: −inf)."""
+        qs = self.query_sims(snap, text, method, encoder, query_vector, first_pass=False)
+        return qs.values
+
+    def query_sims(
+        self,
+        snap: S.Snapshot,
+        text: str,
+        method: Method,
+        encoder: Encoder | None,
+        query_vector: np.ndarray | None,
+        first_pass: bool = True,
+    ) -> QuerySims:
+        """:meth:`paper_sims`, from the float16 first pass where the matrix has one
+        (``first_pass``): estimates within a bound, made exact where they are read."""
         sims = np.zeros(snap.n_rows, np.float32)
+        lex = np.zeros(snap.n_rows, np.float32)
+        if method.lexical:
+            rows, scores = snap.lexical.scores(text)
+            lex[rows] = scores.astype(np.float32)
+        d, lx = np.float32(method.dense), np.float32(method.lexical)
+        estimate = None
         if method.dense:
             if encoder is None:
                 raise StoreError("a dense method needs an encoder")
             qv = query_vector if query_vector is not None else self.query_vector(encoder, text)
-            sims += np.float32(method.dense) * snap.dense[encoder.model_id].sims(qv)
+            dense = snap.dense[encoder.model_id]
+            q = np.asarray(qv, np.float32).reshape(-1)
+            estimate = dense.estimate(q) if first_pass else None
+            sims += d * (estimate[0] if estimate is not None else dense.sims(q))
         if method.lexical:
-            rows, scores = snap.lexical.scores(text)
-            lex = np.zeros(snap.n_rows, np.float32)
-            lex[rows] = scores.astype(np.float32)
-            sims += np.float32(method.lexical) * lex
+            sims += lx * lex
         sims[~snap.live] = -np.inf
-        return sims
+        if estimate is None:
+            return QuerySims(sims)
+
+        def exact_rows(rows: np.ndarray) -> np.ndarray:
+            out = np.zeros(len(rows), np.float32)
+            out += d * np.einsum("ij,j->i", dense.rows(rows), q)  # no BLAS threads to wake
+            out += lx * lex[rows]
+            return out
+
+        exact = ~snap.live.copy()  # dead rows are exactly −inf
+        exact[len(dense.base) :] = True  # rows added since the save: computed in float32
+        return QuerySims(sims, exact, abs(float(d)) * estimate[1], exact_rows)
 
     def rank(
         self,
@@ -384,23 +488,31 @@ class Engine:
             near = self._bounded_pgvector(snap, text, method, encoder, qv, limit, excl)
             if near is not None:
                 self.stats["pgvector"] += 1
-                return self._final(snap, near[0], near[1], near[2], method, limit)
-        sims = self.paper_sims(snap, text, method, encoder, query_vector)
-        if not exhaustive:
-            found = self._bounded(snap, sims, method, limit, excl)
-            if found is not None:
-                self.stats["candidates"] += 1
-                return self._final(snap, sims, found[0], found[1], method, limit)
-        self.stats["everyone"] += 1
-        scores = self._score_all(snap, sims, method)
-        persons = np.arange(len(snap.people.ids))
-        if len(excl):
-            keep = ~np.isin(snap.people.ids, excl)
-            persons, scores = persons[keep], scores[keep]
-        return self._final(snap, sims, persons, scores, method, limit)
+                return self._final(snap, QuerySims(near[0]), near[1], near[2], method, limit)
+        sims = self.query_sims(snap, text, method, encoder, query_vector)
+        try:
+            if not exhaustive:
+                found = self._bounded(snap, sims, method, limit, excl)
+                if found is not None:
+                    self.stats["candidates"] += 1
+                    return self._final(snap, sims, found[0], found[1], method, limit)
+            self.stats["everyone"] += 1
+            sims.ensure_all()
+            scores = self._score_all(snap, sims.values, method)
+            persons = np.arange(len(snap.people.ids))
+            if len(excl):
+                keep = ~np.isin(snap.people.ids, excl)
+                persons, scores = persons[keep], scores[keep]
+            return self._final(snap, sims, persons, scores, method, limit)
+        finally:
+            self._read_rows += sims.refined  # rows read from the float32 file
+            if self._read_rows >= RELEASE_ROWS:
+                self._read_rows = 0
+                for d in snap.dense.values():
+                    d.release()
 
     def _bounded(
-        self, snap: S.Snapshot, sims: np.ndarray, method: Method, limit: int, excl: np.ndarray
+        self, snap: S.Snapshot, sims: QuerySims, method: Method, limit: int, excl: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """(people, exact scores) that contain the answer, from the best papers only; None
         when scoring everyone is as cheap (the bound does not hold before ``m`` reaches all)."""
@@ -408,8 +520,10 @@ class Engine:
             return None
         m = min(snap.n_live, max(FIRST_PAPERS, PAPERS_PER_HIT * limit))
         while m < snap.n_live:
-            top = np.argpartition(-sims, m - 1)[:m]
-            found = self._from_papers(snap, sims, method, limit, excl, top, float(sims[top].min()))
+            top = sims.top(m)
+            found = self._from_papers(
+                snap, sims, method, limit, excl, top, float(sims.values[top].min())
+            )
             if found is not None:
                 return found
             m = min(snap.n_live, 4 * m)
@@ -422,7 +536,7 @@ class Engine:
     def _from_papers(
         self,
         snap: S.Snapshot,
-        sims: np.ndarray,
+        sims: QuerySims,
         method: Method,
         limit: int,
         excl: np.ndarray,
@@ -438,7 +552,7 @@ class Engine:
         floor = max(tau, 0.0) * max(1.0, float(w.max()))
         ent = S.ranges(p.starts[top], p.starts[top + 1])
         who = self._entry_person(snap)[ent]
-        adj = sims[p.entry_row[ent]] * w[ent]
+        adj = sims.values[p.entry_row[ent]] * w[ent]  # rows of ``top``: exact
         if len(excl):
             keep = ~np.isin(p.ids[who], excl)
             who, adj = who[keep], adj[keep]
@@ -458,7 +572,8 @@ class Engine:
             or method.dense <= 0
             or method.lexical < 0
             or encoder.model_id not in snap.dense
-            or (get_setting("pgvector_search") or "0").strip().lower() not in ("1", "true", "yes", "on")
+            or (get_setting("pgvector_search") or "0").strip().lower()
+            not in ("1", "true", "yes", "on")
         ):
             return False
         from ..embeddings import pgvector
@@ -470,7 +585,10 @@ class Engine:
         if key not in snap.cache:
             snap.cache[key] = self._pgvector_in_sync(snap, encoder.model_id)
             if not snap.cache[key]:
-                log.info("index: the pgvector column of %s is out of sync (exact search until synced)", encoder.model_id)
+                log.info(
+                    "index: the pgvector column of %s is out of sync (exact search until synced)",
+                    encoder.model_id,
+                )
         return bool(snap.cache[key])
 
     def _pgvector_in_sync(self, snap: S.Snapshot, model_id: str) -> bool:
@@ -552,9 +670,14 @@ class Engine:
             rows = self._live_rows(snap, np.asarray([pid for pid, _ in near], np.int64))
             cos = np.asarray([c for _, c in near], np.float32)
             if (rows < 0).any() or np.abs(dense.rows(rows) @ q - cos).max() > PGVECTOR_TOLERANCE:
-                for key in [k for k in snap.cache if k[:2] == ("pgvector in sync", encoder.model_id)]:
+                for key in [
+                    k for k in snap.cache if k[:2] == ("pgvector in sync", encoder.model_id)
+                ]:
                     snap.cache[key] = False  # until the next sync or change
-                log.info("index: the pgvector column of %s disagrees with the index: exact search", encoder.model_id)
+                log.info(
+                    "index: the pgvector column of %s disagrees with the index: exact search",
+                    encoder.model_id,
+                )
                 return None
             tau = float(d) * float(cos.min())
             top = rows
@@ -566,7 +689,7 @@ class Engine:
             persons = np.unique(entry_person[ent])
             fill(top)
             fill(prow[S.ranges(p.p_starts[persons], p.p_starts[persons + 1])])
-            found = self._from_papers(snap, sims, method, limit, excl, top, tau)
+            found = self._from_papers(snap, QuerySims(sims), method, limit, excl, top, tau)
             if found is not None:
                 return sims, found[0], found[1]
             m = min(snap.n_live, 4 * m)
@@ -575,7 +698,7 @@ class Engine:
     def _best_bounded(
         self,
         snap: S.Snapshot,
-        sims: np.ndarray,
+        sims: QuerySims,
         method: Method,
         limit: int,
         who: np.ndarray,
@@ -585,17 +708,21 @@ class Engine:
     ) -> tuple[np.ndarray, np.ndarray] | None:
         """Candidates scored exactly in order of their upper bound, until the ``limit``-th
         exact score is above every bound left (and above ``floor``, everyone unseen)."""
-        persons, bound = upper_bounds(who, adj, floor, method)
+        persons, bound, settled = upper_bounds(who, adj, floor, method)
         order = np.argsort(-bound, kind="stable")
-        persons, bound = persons[order], bound[order]
+        persons, bound, settled = persons[order], bound[order], settled[order]
         done = 0
         scores = np.zeros(0, np.float32)
         step = max(4 * limit, 32)
         while done < len(persons):
             nxt = min(len(persons), done + step)
-            scores = np.concatenate(
-                [scores, self._score(snap, sims, persons[done:nxt], method, person_w)]
-            )
+            # A settled person's k best papers are among the known ones: the bound is the
+            # score, and their other papers (heavy authors: thousands) are never read.
+            batch = bound[done:nxt].astype(np.float32)
+            todo = ~settled[done:nxt]
+            if todo.any():
+                batch[todo] = self._score(snap, sims, persons[done:nxt][todo], method, person_w)
+            scores = np.concatenate([scores, batch])
             done, step = nxt, 4 * step
             if len(scores) < limit:
                 continue
@@ -657,13 +784,14 @@ class Engine:
     def _score(
         self,
         snap: S.Snapshot,
-        sims: np.ndarray,
+        sims: QuerySims,
         persons: np.ndarray,
         method: Method,
         person_w: tuple[np.ndarray, np.ndarray] | None = None,
     ) -> np.ndarray:
         rows, w, starts = self._person_entries(snap, persons, method, person_w)
-        return aggregate_one(sims, rows, w, starts, method)
+        _make_exact(sims, rows, w, starts, method)
+        return aggregate_one(sims.values, rows, w, starts, method)
 
     def _person_entries(
         self,
@@ -684,7 +812,7 @@ class Engine:
     def _final(
         self,
         snap: S.Snapshot,
-        sims: np.ndarray,
+        sims: QuerySims,
         persons: np.ndarray,
         scores: np.ndarray,
         method: Method,
@@ -696,13 +824,14 @@ class Engine:
         cut = np.partition(scores, len(scores) - k)[len(scores) - k]  # the limit-th best
         band = persons[scores >= cut - EPS]
         rows, w, starts = self._person_entries(snap, band, method)
+        counts = _make_exact(sims, rows, w, starts, method, evidence=EVIDENCE)
         ids = snap.people.ids[band]
         names = self._names(ids.tolist())
         hits = []
         for i, pid in enumerate(ids.tolist()):
             r = rows[starts[i] : starts[i + 1]]
-            s = sims[r][None, :]
-            score, contrib = _aggregate_one(s, w[starts[i] : starts[i + 1]], method)
+            s = sims.values[r][None, :]
+            score, contrib = _aggregate_one(s, w[starts[i] : starts[i + 1]], method, counts.get(i))
             hits.append(
                 Hit(
                     int(pid),
@@ -738,10 +867,16 @@ def engine_for(store: Store) -> Engine:
 
 
 def _aggregate_one(
-    sims: np.ndarray, weights: np.ndarray, method: Method
+    sims: np.ndarray, weights: np.ndarray, method: Method, may_count: np.ndarray | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """:func:`scoring.aggregate` for one query row; for top-k over many papers the same
-    numbers without sorting them all (the k best in the stable order aggregate uses)."""
+    numbers without sorting them all (the k best in the stable order aggregate uses).
+    ``may_count`` (``topk`` / ``max``): only those papers can be among the k best."""
+    if may_count is not None and not may_count.all():
+        score, part = _aggregate_one(sims[:, may_count], weights[may_count], method)
+        contrib = np.zeros_like(sims)
+        contrib[:, may_count] = part
+        return score, contrib
     n = sims.shape[1]
     if method.agg != "topk" or n <= 4 * method.k:
         return aggregate(sims, weights, method)
@@ -755,3 +890,51 @@ def _aggregate_one(
     contrib = np.zeros_like(sims)
     contrib[0, top] = weights[top] / k
     return (adj[top][None, :].sum(1) / k).astype(np.float32), contrib
+
+
+def _make_exact(
+    sims: QuerySims,
+    rows: np.ndarray,
+    weights: np.ndarray,
+    starts: np.ndarray,
+    method: Method,
+    evidence: int = 0,
+) -> dict[int, np.ndarray]:
+    """Make exact every entry that can change a group's score (and, with ``evidence``, its
+    ``evidence`` most similar papers): all of them, except in a ``topk`` / ``max`` group of
+    more than :data:`LONG_GROUP` papers, where an entry whose upper bound is below the k-th
+    best lower bound cannot be among the k best (weights ≥ 0: the bound holds there).
+    Returns, for those long groups, the mask of the entries that can count (the others are
+    below every one of the k best, exact or estimated)."""
+    if sims.exact is None:
+        return {}
+    lengths = np.diff(starts)
+    long = np.flatnonzero(lengths > LONG_GROUP)
+    if method.agg not in ("topk", "max") or not len(long) or float(weights.min(initial=0)) < 0:
+        sims.ensure(rows)
+        return {}
+    sims.ensure(rows[np.repeat(lengths <= LONG_GROUP, lengths)])
+    k = method.k if method.agg == "topk" else 1
+    out = {}
+    for g in long.tolist():
+        r, w = rows[starts[g] : starts[g + 1]], weights[starts[g] : starts[g + 1]]
+        v, slack = sims.values[r], sims.slack(r)
+        need = _may_be_best(v * w, slack * w, k)
+        if evidence:
+            need |= _may_be_best(v, slack, evidence)
+        sims.ensure(r[need])
+        out[g] = need
+    return out
+
+
+def _may_be_best(values: np.ndarray, slack: np.ndarray, k: int) -> np.ndarray:
+    """Which values, each within ``slack`` of the truth, can be among the ``k`` largest: those
+    whose upper end reaches the k-th largest lower end (taken over the exact values alone
+    when there are k of them: no larger, and no partition of the whole group)."""
+    if len(values) <= k:
+        return np.ones(len(values), bool)
+    low = values - slack
+    exact = low[slack == 0]
+    pool = exact if len(exact) >= k else low
+    kth = np.partition(pool, len(pool) - k)[len(pool) - k]
+    return np.asarray(values + slack >= kth)

@@ -153,13 +153,15 @@ def affinity_matrix(
 
 def upper_bounds(
     group: np.ndarray, values: np.ndarray, floor: float, method: Method
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Upper bounds of ``topk`` / ``max`` scores from some of each group's weighted similarities.
 
     ``values[e]`` is a known weighted similarity of group ``group[e]``; every other entry of a
     seen group, and every entry of an unseen one, is at most ``floor`` (≥ 0) or missing (which
     counts 0). The k best of a group are then at most the k best of its known values padded
-    with ``floor``: returns (distinct groups ascending, bound per group)."""
+    with ``floor``: returns (distinct groups ascending, bound per group, settled per group).
+    A group is *settled* when k of its known values are ≥ ``floor``: its k best are known, and
+    the bound is its score (summed in float64: within ~1e-7 of the float32 kernel)."""
     k = method.k if method.agg == "topk" else 1
     order = np.lexsort((-values, group))
     g, v = group[order], values[order]
@@ -172,7 +174,9 @@ def upper_bounds(
     idx = np.repeat(np.arange(len(first)), counts)[keep]
     known = np.bincount(idx, weights=np.maximum(v[keep], floor), minlength=len(first))
     total = known + (k - np.minimum(counts, k)) * floor
-    return g[first], (total / k).astype(np.float64)
+    settled = counts >= k
+    settled[settled] = v[first[settled] + k - 1] >= floor
+    return g[first], (total / k).astype(np.float64), settled
 
 
 #: One query's groups longer than this are reduced from their own slice (``topk``/``max``):

@@ -8,12 +8,14 @@ entries (author position, or an owner link) in row-major order plus a person-maj
 permutation. Refreshing builds a new snapshot and swaps it in, so readers never lock.
 
 On disk (``<database>.index/``): ``meta.json`` names the generation of the ``.npy`` files and
-the change-log ``seq`` they cover; dense matrices are raw float32 files, memory-mapped.
+the change-log ``seq`` they cover; dense matrices are raw float32 files, memory-mapped, with a
+float16 copy (``.f16``) from :data:`HALF_MIN_ROWS` rows on.
 """
 
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import re
 from collections.abc import Callable, Sequence
@@ -54,14 +56,52 @@ def ranges(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return offsets + np.arange(total)
 
 
+#: Matrices with at least this many saved rows also keep a float16 copy for the first pass of
+#: a query (:meth:`Dense.estimate`): a quarter of the bytes of float32 read per query.
+HALF_MIN_ROWS = 32_768
+
+
+@dataclass(frozen=True)
+class Half:
+    """A float16 copy of a matrix's saved rows and the bound of what it changes: for unit
+    queries ``q``, ``|x·q − estimate| ≤ err + norm · ‖q − float16(q)‖ + ACCUMULATION``."""
+
+    codes: np.ndarray  # float16 (rows, dim)
+    err: float  # max over rows of ‖x − float16(x)‖
+    norm: float  # max over rows of ‖float16(x)‖
+
+    @staticmethod
+    def of(base: np.ndarray) -> Half:
+        codes = np.empty(base.shape, np.float16)
+        err = norm = 0.0
+        for a in range(0, len(base), BUILD_CHUNK):  # chunks: no float64 copy of the matrix
+            x = np.asarray(base[a : a + BUILD_CHUNK], np.float32)
+            c = codes[a : a + len(x)] = x.astype(np.float16)
+            back = c.astype(np.float32)
+            err = max(err, float(np.linalg.norm(x - back, axis=1).max(initial=0.0)))
+            norm = max(norm, float(np.linalg.norm(back, axis=1).max(initial=0.0)))
+        return Half(codes, err, norm)
+
+
+#: Float32 rounding of the two dot products (384 terms: ~1e-7 each), with a wide margin.
+ACCUMULATION = 1e-5
+#: The first pass over this many rows or more is split across the cores (numkong releases the
+#: GIL): at 10^6 rows on 2 cores, 40 → 26 ms wall for ~25 % more CPU.
+SPLIT_ROWS = 262_144
+_split_pool: list[Any] = []
+
+
 @dataclass(frozen=True)
 class Dense:
-    """Unit vectors of one model: ``base`` (memory-mapped when saved) then ``extra`` rows."""
+    """Unit vectors of one model: ``base`` (memory-mapped when saved) then ``extra`` rows;
+    ``half``: a float16 copy of ``base`` (saved beside it, else made on first use) when
+    ``base`` has :data:`HALF_MIN_ROWS` rows and numkong is installed."""
 
     model_id: str
     dim: int
     base: np.ndarray
     extra: np.ndarray
+    half_saved: Half | None = None
 
     def sims(self, q: np.ndarray) -> np.ndarray:
         q = np.asarray(q, np.float32).reshape(-1)
@@ -69,6 +109,49 @@ class Dense:
         if len(self.extra):
             parts.append(self.extra @ q)
         return np.concatenate(parts).astype(np.float32) if parts else np.zeros(0, np.float32)
+
+    @cached_property
+    def half(self) -> Half | None:
+        if self.half_saved is not None:
+            return self.half_saved
+        if len(self.base) < HALF_MIN_ROWS or _numkong() is None:
+            return None
+        return Half.of(self.base)
+
+    def estimate(self, q: np.ndarray) -> tuple[np.ndarray, float] | None:
+        """(similarity per row, bound): within ``bound`` of :meth:`sims` on the saved rows
+        (from the float16 copy: ~3× less CPU than the float32 product), exact on the rows
+        added since; None without a float16 copy."""
+        half, nk = self.half, _numkong()
+        if half is None or nk is None:
+            return None
+        q = np.asarray(q, np.float32).reshape(-1)
+        q16 = q.astype(np.float16)
+        dq = float(np.linalg.norm(q - q16.astype(np.float32)))
+        out = np.empty(len(self.base) + len(self.extra), np.float32)
+
+        def part(a: int, b: int) -> None:  # float64 out: numkong's fastest
+            out[a:b] = np.asarray(nk.cdist(half.codes[a:b], q16[None, :], metric="dot")).reshape(-1)
+
+        n, cores = len(self.base), min(4, os.cpu_count() or 1)
+        if n >= SPLIT_ROWS and cores > 1:
+            if not _split_pool:
+                from concurrent.futures import ThreadPoolExecutor
+
+                _split_pool.append(
+                    ThreadPoolExecutor(cores, thread_name_prefix="scholarlens-dense")
+                )
+            cuts = np.linspace(0, n, cores + 1).astype(int)
+            for f in [
+                _split_pool[0].submit(part, a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)
+            ]:
+                f.result()
+        else:
+            part(0, n)
+        if len(self.extra):
+            out[len(self.base) :] = self.extra @ q
+        qn = float(np.linalg.norm(q))
+        return out, half.err * qn + half.norm * dq + ACCUMULATION * max(1.0, qn)
 
     def sims_block(self, q: np.ndarray) -> np.ndarray:
         """``(len(q), n_rows)`` float32 similarities of several query vectors."""
@@ -86,8 +169,33 @@ class Dense:
         out[~low] = self.extra[rows[~low] - nb]
         return out
 
+    def release(self) -> None:
+        """Unmap the pages of the float32 file that queries read rows from (when it has a float16
+        copy: every query reads a few thousand scattered rows, and the pages would otherwise
+        pile up in the process until the whole file is mapped). The data stays in the OS's
+        page cache; the next read maps it again."""
+        mm = getattr(self.base, "_mmap", None)
+        if mm is not None and self.half_saved is not None and hasattr(mmap, "MADV_DONTNEED"):
+            try:
+                mm.madvise(mmap.MADV_DONTNEED)
+            except (OSError, ValueError):  # pragma: no cover - closed, or a kernel without it
+                pass
+
     def grown(self, vectors: np.ndarray) -> Dense:
-        return replace(self, extra=np.concatenate([self.extra, vectors.astype(np.float32)]))
+        return replace(
+            self,
+            extra=np.concatenate([self.extra, vectors.astype(np.float32)]),
+            half_saved=self.half if "half" in self.__dict__ else self.half_saved,
+        )
+
+
+def _numkong() -> Any:
+    """The numkong module (SIMD float16 dot products; installed with usearch), or None."""
+    try:
+        import numkong
+    except ImportError:  # pragma: no cover - a dependency; the exact float32 product answers
+        return None
+    return numkong
 
 
 @dataclass(frozen=True)
@@ -334,7 +442,7 @@ def compacted(snap: Snapshot) -> Snapshot:
             p, starts=starts
         )  # entries of dead rows are already gone: order stays valid
     dense = {
-        m: replace(d, base=d.rows(keep), extra=np.zeros((0, d.dim), np.float32))
+        m: Dense(m, d.dim, d.rows(keep), np.zeros((0, d.dim), np.float32))
         for m, d in snap.dense.items()
     }
     return Snapshot(
@@ -391,6 +499,10 @@ def save(snap: Snapshot, folder: Path, extra_meta: dict[str, Any]) -> None:
         name = f"dense-{_safe(m)}.{gen}.f32"
         np.ascontiguousarray(d.base, np.float32).tofile(folder / name)
         models[m] = {"file": name, "dim": d.dim}
+        if d.half is not None:
+            half = f"dense-{_safe(m)}.{gen}.f16"
+            np.ascontiguousarray(d.half.codes).tofile(folder / half)
+            models[m]["half"] = {"file": half, "err": d.half.err, "norm": d.half.norm}
     meta = {
         "format": FORMAT,
         "generation": gen,
@@ -465,7 +577,14 @@ def load(folder: Path, meta: dict[str, Any]) -> Snapshot:
             if n_rows
             else np.zeros((0, dim), np.float32)
         )
-        dense[m] = Dense(m, dim, base_v, np.zeros((0, dim), np.float32))
+        half = info.get("half")
+        saved = None
+        if n_rows and isinstance(half, dict) and (folder / str(half.get("file"))).is_file():
+            codes = np.memmap(
+                folder / half["file"], dtype=np.float16, mode="r", shape=(n_rows, dim)
+            )
+            saved = Half(codes, float(half["err"]), float(half["norm"]))
+        dense[m] = Dense(m, dim, base_v, np.zeros((0, dim), np.float32), saved)
     ids = arr("ids")
     return Snapshot(
         int(meta["seq"]),

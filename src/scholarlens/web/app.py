@@ -110,6 +110,7 @@ def create_app(
     )
     guard = Guard(allow_writes=allow_writes, token=token)
     app.state.ctx = WebContext(knowledge, guard, data_path, jobs, make_env(), limits, serial)
+    jobs.foreground = app.state.ctx.busy  # the warm-up pauses while a request computes
     problems.install(app)
     app.include_router(api.router)
     app.include_router(pages.router)

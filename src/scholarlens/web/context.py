@@ -74,15 +74,21 @@ class Slots:
 
     def __init__(self, n: int) -> None:
         self._sem = threading.BoundedSemaphore(n)
+        self._count = threading.Lock()
+        self.in_use = 0
 
     async def acquire(self, deadline: float) -> bool:
         while not self._sem.acquire(blocking=False):
             if time.monotonic() >= deadline:
                 return False
             await anyio.sleep(0.005)
+        with self._count:
+            self.in_use += 1
         return True
 
     def release(self) -> None:
+        with self._count:
+            self.in_use -= 1
         self._sem.release()
 
 
@@ -103,6 +109,10 @@ class WebContext:
     @property
     def max_body(self) -> int:
         return self.limits.max_body
+
+    def busy(self) -> bool:
+        """A request is computing now (background work waits for it: :class:`JobRunner`)."""
+        return self._slots is not None and self._slots.in_use > 0
 
     async def compute(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """``fn(*args, **kwargs)`` on a worker thread, within the limits: a free slot and the

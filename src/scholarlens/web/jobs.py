@@ -170,6 +170,9 @@ class JobRunner:
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="scholarlens-ingest")
+        #: True while a request computes: the warm-up waits (one thread holding the GIL in
+        #: a long build made every request of the first minute slow).
+        self.foreground: Callable[[], bool] = lambda: False
 
     def submit(self, uploads: list[tuple[str, bytes]], format: str | None = None) -> Job:
         job = Job(id=uuid.uuid4().hex[:12], files=[name for name, _ in uploads], format=format)
@@ -223,22 +226,35 @@ class JobRunner:
             return list(reversed(self._jobs.values()))
 
     def warm_up(self) -> None:
-        """Load the model, embed the stored papers not cached yet and build whois's overlap
-        index, on the worker thread (before any queued ingest), so the first queries do not do
-        it inside a request."""
+        """Load the model, embed the stored papers not cached yet, load the expertise index
+        (one query) and build whois's overlap index, on the worker thread (before any queued
+        ingest), so the first queries do not do it inside a request. It pauses while a
+        request computes (:attr:`foreground`)."""
         self._pool.submit(self._warm)
+
+    def _give_way(self) -> bool:
+        """Wait while a request computes; True when the server is stopping."""
+        while self.foreground() and not self._stopping.is_set():
+            time.sleep(0.005)
+        return self._stopping.is_set()
 
     def _warm(self) -> None:
         def progress(stage: str, done: int, total: int | None) -> None:
-            if self._stopping.is_set():
+            if self._give_way():
                 raise _Stopped
 
         try:
             n = embed_papers(self.kb, self.reader, progress)
             log.info("warm-up: %d paper texts embedded or found cached", n)
+            if not self._give_way():  # the engine's snapshot and its per-method caches
+                try:
+                    with self._write_lock:  # a ``:memory:`` store's one connection
+                        self.reader.experts("warm up", limit=1)
+                except ScholarLensError as exc:
+                    log.info("warm-up: no expertise query yet (%s)", exc)
             # whois's abstract-overlap index: built here, not inside the first whois request
             # (~1 min of CPU at 100k papers, over the request budget).
-            self.reader.overlap.refresh(self.kb.store, stop=self._stopping.is_set)
+            self.reader.overlap.refresh(self.kb.store, stop=self._give_way)
         except _Stopped:
             pass
         except Exception as exc:  # noqa: BLE001 - a warm-up failure must not stop the server
