@@ -5,6 +5,7 @@
     python benchmarks/scale.py affinity --submissions 10000 --reviewers 5000 --per 20
     python benchmarks/scale.py synthetic --papers 1000000   # 10^6 without SQLite (see synthetic_build)
     python benchmarks/scale.py engine --papers 100000       # Engine.rank CPU alone (after `run`)
+    python benchmarks/scale.py people --papers 100000       # similar / person / whois, cold CLI (after `run`)
 
 Knowledge bases come from the arXiv-snapshot generator (benchmarks/arxiv_snapshot.py: real
 title/abstract sentences recombined, heavy-tailed authors) and live under
@@ -292,6 +293,62 @@ def child_query(n: int, work: Path) -> dict:
     return res
 
 
+def child_people(n: int, work: Path) -> dict:
+    """similar / person / whois p50/p95 (50 each, warm) on the KB of ``run``, and cold CLI calls."""
+    from scholarlens.embeddings import HashingEncoder
+    from scholarlens.formats import parse_text
+    from scholarlens.kb import KnowledgeBase
+
+    enc = HashingEncoder(384)  # the corpus's encoder (these pages compare stored papers)
+    kb = KnowledgeBase(work)
+    res: dict = {"rss_before_mib": rss_mib()}
+    kb.engine.snapshot(enc)
+    rows = kb.store.query("SELECT person_id, COUNT(*) AS n FROM authorships GROUP BY person_id")
+    ids = np.array([r["person_id"] for r in rows])
+    people = np.random.default_rng(5).choice(ids, 53, replace=False).tolist()
+    for name, fn in (
+        ("similar", lambda p: kb.similar(p, 10, encoder=enc)),
+        ("person", lambda p: kb.person(p, encoder=enc)),
+    ):
+        for p in people[:3]:
+            fn(p)
+        runs = [timed(lambda p=p, fn=fn: fn(p)) for p in people[3:]]
+        res[name] = {"wall_ms": pct([r[1] for r in runs]), "cpu_ms": pct([r[2] for r in runs])}
+    _, w, c = timed(lambda: kb.overlap.refresh(kb.store))
+    res["whois_overlap_build"] = {"wall_s": round(w / 1000, 1), "cpu_s": round(c / 1000, 1)}
+    profiles = [parse_text(f.read_text(), f.name) for f in sorted((HERE.parent / "examples" / "profiles").glob("*.txt"))]
+    for pr in profiles:
+        kb.whois(pr, encoder=enc)
+    runs = [timed(lambda pr=pr: kb.whois(pr, encoder=enc)) for pr in profiles * 10]
+    res["whois"] = {"wall_ms": pct([r[1] for r in runs]), "cpu_ms": pct([r[2] for r in runs])}
+    res["peak_rss_mib"] = peak_mib()
+    kb.close()
+    env = {**os.environ, "SCHOLARLENS_MODEL": "hashing-384"}
+    cold = []
+    for cmd in (["experts", "graph neural networks for molecules", "--json"], ["similar", str(people[0]), "--json"]):
+        t0 = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", "from scholarlens.cli import main; main()", "--db", str(work), *cmd], env=env, capture_output=True, text=True)
+        cold.append({"command": " ".join(cmd[:1]), "wall_ms": round((time.perf_counter() - t0) * 1000), "rc": out.returncode})
+    res["cold_cli"] = cold
+    return res
+
+
+def people_figures(n: int) -> None:
+    work = SCALE_DIR / f"work-{n}.db"
+    if not work.exists():
+        sys.exit(f"{work} does not exist: run `scale.py run --papers {n}` first")
+    res: dict = {"papers": n, "people_pages": True, "when": time.strftime("%Y-%m-%d %H:%M"), "before": load()}
+    out = subprocess.run([sys.executable, __file__, "_people", str(n), str(work)], capture_output=True, text=True)
+    sys.stderr.write(out.stderr[-3000:])
+    if out.returncode:
+        sys.exit("people failed")
+    res["people"] = json.loads(out.stdout.strip().splitlines()[-1])
+    res["after"] = load()
+    print(json.dumps(res))
+    with RESULTS.open("a") as fh:
+        fh.write(json.dumps(res) + "\n")
+
+
 def run(n: int) -> None:
     src = SCALE_DIR / f"kb-{n}.db"
     if not src.exists():
@@ -492,7 +549,7 @@ def engine_only(n: int) -> None:
         fh.write(json.dumps(res) + "\n")
 
 
-CHILDREN = {"_build": child_build, "_query": child_query, "_sbuild": synthetic_build, "_shalf": synthetic_half, "_squery": synthetic_query}
+CHILDREN = {"_build": child_build, "_query": child_query, "_sbuild": synthetic_build, "_shalf": synthetic_half, "_squery": synthetic_query, "_people": child_people}
 
 
 def main() -> None:
@@ -502,7 +559,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("action", choices=["prepare", "run", "affinity", "synthetic", "engine"])
+    ap.add_argument("action", choices=["prepare", "run", "affinity", "synthetic", "engine", "people"])
     ap.add_argument("--papers", type=int, default=10_000)
     ap.add_argument("--submissions", type=int, default=10_000)
     ap.add_argument("--reviewers", type=int, default=5_000)
@@ -516,6 +573,8 @@ def main() -> None:
         synthetic(a.papers)
     elif a.action == "engine":
         engine_only(a.papers)
+    elif a.action == "people":
+        people_figures(a.papers)
     else:
         bench_affinity(a.submissions, a.reviewers, a.per)
 

@@ -139,3 +139,19 @@ def test_top_rows_are_the_exact_top_rows_whatever_the_estimates():
         assert sorted(got.tolist()) == sorted(np.argsort(-exact)[:m].tolist()), trial
         assert np.array_equal(sims.values[got], exact[got])  # made exact
         assert sims.refined < n or bound == 0.1
+
+
+@pytest.mark.parametrize("n", [150_000, 1_000_003])
+def test_top_rows_from_a_sampled_threshold_on_long_vectors(n):
+    """Past 100k rows the m-th best estimate is found from a strided sample (checked)."""
+    rng = np.random.default_rng(n)
+    exact = rng.standard_normal(n).astype(np.float32)
+    exact[::7] = -np.inf  # dead rows
+    for m, bound in ((200, 1e-3), (800, 0.02), (1, 1e-4)):
+        values = exact + rng.uniform(-bound, bound, n).astype(np.float32) * 0.999
+        t = E._at_least(values, m)
+        assert np.count_nonzero(values >= t) >= m
+        sims = E.QuerySims(values.copy(), np.zeros(n, bool), bound, lambda rows: exact[rows])
+        got = sims.top(m)
+        assert sorted(got.tolist()) == sorted(np.argsort(-exact)[:m].tolist())
+        assert sims.refined < 20 * m + 1000  # near the m-th: the band stays small

@@ -72,8 +72,8 @@ LONG_GROUP = 64
 #: Papers shown as evidence (Hit.evidence's default).
 EVIDENCE = 5
 #: Release the float32 pages the queries read (:meth:`.snapshot.Dense.release`) after this
-#: many rows: ~0.5 GB of mapped pages at most (each row maps its neighbours too).
-RELEASE_ROWS = 20_000
+#: many rows: ≤ 256 MB of mapped pages (a read maps up to 64 KB around each row).
+RELEASE_ROWS = 4_000
 #: Save (compact) a file-backed index once this share of its rows changed since the last save.
 SAVE_SHARE = 0.02
 SAVE_MIN = 2_000
@@ -97,7 +97,10 @@ class Hit:
     name: str
     score: float
     rows: np.ndarray  # the person's rows in the snapshot (their papers)
-    sims: np.ndarray  # float32 per paper, the method's combined similarity
+    #: float32 per paper, the method's combined similarity: exact for every paper that can
+    #: count in the score or be shown as evidence; for a prolific author's other papers, the
+    #: first pass's estimate (within its bound, below all of those)
+    sims: np.ndarray
     contrib: np.ndarray  # weight of each paper in the score (scoring.aggregate)
     paper_of_row: np.ndarray  # the snapshot's paper id per row
 
@@ -174,8 +177,7 @@ class QuerySims:
         v = self.values
         if self.exact is None:
             return np.argpartition(-v, m - 1)[:m]
-        kth = float(np.partition(v, len(v) - m)[len(v) - m])  # the m-th best estimate
-        band = np.flatnonzero(v >= kth - 2 * self.bound)
+        band = np.flatnonzero(v >= _at_least(v, m) - 2 * self.bound)
         self.ensure(band)
         return band if len(band) <= m else band[np.argpartition(-v[band], m - 1)[:m]]
 
@@ -824,14 +826,15 @@ class Engine:
         cut = np.partition(scores, len(scores) - k)[len(scores) - k]  # the limit-th best
         band = persons[scores >= cut - EPS]
         rows, w, starts = self._person_entries(snap, band, method)
-        counts = _make_exact(sims, rows, w, starts, method, evidence=EVIDENCE)
+        counts = _make_exact(sims, rows, w, starts, method, evidence=EVIDENCE)  # long groups
         ids = snap.people.ids[band]
         names = self._names(ids.tolist())
         hits = []
         for i, pid in enumerate(ids.tolist()):
             r = rows[starts[i] : starts[i + 1]]
-            s = sims.values[r][None, :]
-            score, contrib = _aggregate_one(s, w[starts[i] : starts[i + 1]], method, counts.get(i))
+            may, values = counts.get(i, (None, None))
+            s = (sims.values[r] if values is None else values)[None, :]
+            score, contrib = _aggregate_one(s, w[starts[i] : starts[i + 1]], method, may)
             hits.append(
                 Hit(
                     int(pid),
@@ -892,6 +895,20 @@ def _aggregate_one(
     return (adj[top][None, :].sum(1) / k).astype(np.float32), contrib
 
 
+def _at_least(v: np.ndarray, m: int) -> float:
+    """A value with at least ``m`` entries of ``v`` at or above it, near the ``m``-th largest:
+    from a sample of 20,000 entries (about 4·m entries above it) when ``v`` is long, checked;
+    else the ``m``-th largest itself."""
+    n = len(v)
+    if n >= 100_000 and 100 * m <= n:
+        sample = v[np.random.default_rng(n).integers(0, n, 20_000)]
+        r = max(1, 4 * m * len(sample) // n)
+        t = float(np.partition(sample, len(sample) - r)[len(sample) - r])
+        if np.isfinite(t) and m <= np.count_nonzero(v >= t) <= 50 * m:
+            return t
+    return float(np.partition(v, n - m)[n - m])
+
+
 def _make_exact(
     sims: QuerySims,
     rows: np.ndarray,
@@ -899,13 +916,13 @@ def _make_exact(
     starts: np.ndarray,
     method: Method,
     evidence: int = 0,
-) -> dict[int, np.ndarray]:
+) -> dict[int, tuple[np.ndarray, np.ndarray]]:
     """Make exact every entry that can change a group's score (and, with ``evidence``, its
     ``evidence`` most similar papers): all of them, except in a ``topk`` / ``max`` group of
     more than :data:`LONG_GROUP` papers, where an entry whose upper bound is below the k-th
     best lower bound cannot be among the k best (weights ≥ 0: the bound holds there).
     Returns, for those long groups, the mask of the entries that can count (the others are
-    below every one of the k best, exact or estimated)."""
+    below every one of the k best, exact or estimated) and the group's values (exact there)."""
     if sims.exact is None:
         return {}
     lengths = np.diff(starts)
@@ -918,23 +935,26 @@ def _make_exact(
     out = {}
     for g in long.tolist():
         r, w = rows[starts[g] : starts[g + 1]], weights[starts[g] : starts[g + 1]]
-        v, slack = sims.values[r], sims.slack(r)
-        need = _may_be_best(v * w, slack * w, k)
+        v, exact = sims.values[r], sims.exact[r]
+        need = _may_be_best(v * w, sims.bound * w, exact, k)
         if evidence:
-            need |= _may_be_best(v, slack, evidence)
-        sims.ensure(r[need])
-        out[g] = need
+            need |= _may_be_best(v, np.float32(sims.bound), exact, evidence)
+        todo = r[need]
+        sims.ensure(todo)
+        v[need] = sims.values[todo]
+        out[g] = (need, v)
     return out
 
 
-def _may_be_best(values: np.ndarray, slack: np.ndarray, k: int) -> np.ndarray:
-    """Which values, each within ``slack`` of the truth, can be among the ``k`` largest: those
-    whose upper end reaches the k-th largest lower end (taken over the exact values alone
-    when there are k of them: no larger, and no partition of the whole group)."""
+def _may_be_best(values: np.ndarray, slack: Any, exact: np.ndarray, k: int) -> np.ndarray:
+    """Which values, each within ``slack`` of the truth (0 where ``exact``), can be among the
+    ``k`` largest: those whose upper end reaches the k-th largest lower end, taken over the
+    exact values alone when there are k of them (no larger; no partition of the whole group).
+    ``slack`` is the bound of an estimate, used for exact values too (a wider test, no less true)."""
     if len(values) <= k:
         return np.ones(len(values), bool)
-    low = values - slack
-    exact = low[slack == 0]
-    pool = exact if len(exact) >= k else low
+    pool = values[exact]
+    if len(pool) < k:
+        pool = values - slack
     kth = np.partition(pool, len(pool) - k)[len(pool) - k]
     return np.asarray(values + slack >= kth)
