@@ -164,12 +164,6 @@ class QuerySims:
             self.ensure(np.flatnonzero(~self.exact))
             self.exact = None
 
-    def slack(self, rows: np.ndarray) -> np.ndarray:
-        """Per row, how far its value may be from the exact one (0 where exact)."""
-        if self.exact is None:
-            return np.zeros(len(rows), np.float32)
-        return np.where(self.exact[rows], np.float32(0), np.float32(self.bound))
-
     def top(self, m: int) -> np.ndarray:
         """The ``m`` rows of highest exact similarity (any order), made exact. The estimates
         within 2·bound of the ``m``-th best estimate hold them: every row outside that band is

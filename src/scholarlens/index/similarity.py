@@ -52,10 +52,10 @@ def centroid_norms(snap: Snapshot, dense: Dense) -> np.ndarray:
         step = 20_000
         for a in range(0, len(ids), step):
             b = min(a + step, len(ids))
-            seg = np.repeat(np.arange(b - a), np.diff(starts[a : b + 1]))
-            vec = dense.rows(rows[starts[a] : starts[b]])
-            sums = np.zeros((b - a, dense.dim), np.float64)
-            np.add.at(sums, seg, vec)
+            vec = dense.rows(rows[starts[a] : starts[b]]).astype(np.float64)
+            # every person has ≥ 1 row, so reduceat's groups are never empty (np.add.at,
+            # the same sums, took ~10 s at 10^5 papers: the cold `similar` command)
+            sums = np.add.reduceat(vec, starts[a:b] - starts[a], axis=0)
             out[a:b] = np.linalg.norm(sums, axis=1)
         snap.cache[key] = out
     return snap.cache[key]
