@@ -406,18 +406,6 @@ class Engine:
                     self._queries.pop(next(iter(self._queries)))
         return qv
 
-    def paper_sims(
-        self,
-        snap: S.Snapshot,
-        text: str,
-        method: Method,
-        encoder: Encoder | None,
-        query_vector: np.ndarray | None,
-    ) -> np.ndarray:
-        """float32 per row: ``dense × cosine + lexical × TF-IDF`` (dead rows: −inf)."""
-        qs = self.query_sims(snap, text, method, encoder, query_vector, first_pass=False)
-        return qs.values
-
     def query_sims(
         self,
         snap: S.Snapshot,
@@ -425,10 +413,10 @@ class Engine:
         method: Method,
         encoder: Encoder | None,
         query_vector: np.ndarray | None,
-        first_pass: bool = True,
     ) -> QuerySims:
-        """:meth:`paper_sims`, from the float16 first pass where the matrix has one
-        (``first_pass``): estimates within a bound, made exact where they are read."""
+        """float32 per row: ``dense × cosine + lexical × TF-IDF`` (dead rows: −inf); from the
+        float16 first pass where the matrix has one: estimates within a bound, made exact
+        where they are read."""
         sims = np.zeros(snap.n_rows, np.float32)
         lex = np.zeros(snap.n_rows, np.float32)
         if method.lexical:
@@ -442,7 +430,7 @@ class Engine:
             qv = query_vector if query_vector is not None else self.query_vector(encoder, text)
             dense = snap.dense[encoder.model_id]
             q = np.asarray(qv, np.float32).reshape(-1)
-            estimate = dense.estimate(q) if first_pass else None
+            estimate = dense.estimate(q)
             sims += d * (estimate[0] if estimate is not None else dense.sims(q))
         if method.lexical:
             sims += lx * lex
@@ -456,7 +444,7 @@ class Engine:
             out += lx * lex[rows]
             return out
 
-        exact = ~snap.live.copy()  # dead rows are exactly −inf
+        exact = ~snap.live  # dead rows are exactly −inf (a new array)
         exact[len(dense.base) :] = True  # rows added since the save: computed in float32
         return QuerySims(sims, exact, abs(float(d)) * estimate[1], exact_rows)
 
@@ -820,13 +808,13 @@ class Engine:
         cut = np.partition(scores, len(scores) - k)[len(scores) - k]  # the limit-th best
         band = persons[scores >= cut - EPS]
         rows, w, starts = self._person_entries(snap, band, method)
-        counts = _make_exact(sims, rows, w, starts, method, evidence=EVIDENCE)  # long groups
+        long = _make_exact(sims, rows, w, starts, method, evidence=EVIDENCE)
         ids = snap.people.ids[band]
         names = self._names(ids.tolist())
         hits = []
         for i, pid in enumerate(ids.tolist()):
             r = rows[starts[i] : starts[i + 1]]
-            may, values = counts.get(i, (None, None))
+            may, values = long.get(i, (None, None))
             s = (sims.values[r] if values is None else values)[None, :]
             score, contrib = _aggregate_one(s, w[starts[i] : starts[i + 1]], method, may)
             hits.append(

@@ -19,8 +19,9 @@ import mmap
 import os
 import re
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -88,7 +89,12 @@ ACCUMULATION = 1e-5
 #: The first pass over this many rows or more is split across the cores (numkong releases the
 #: GIL): at 10^6 rows on 2 cores, 40 → 26 ms wall for ~25 % more CPU.
 SPLIT_ROWS = 262_144
-_split_pool: list[Any] = []
+
+
+@cache
+def _split_pool(workers: int) -> ThreadPoolExecutor:
+    """The threads the first pass is split over (made on first use, one per process)."""
+    return ThreadPoolExecutor(workers, thread_name_prefix="scholarlens-dense")
 
 
 @dataclass(frozen=True)
@@ -135,16 +141,9 @@ class Dense:
 
         n, cores = len(self.base), min(4, os.cpu_count() or 1)
         if n >= SPLIT_ROWS and cores > 1:
-            if not _split_pool:
-                from concurrent.futures import ThreadPoolExecutor
-
-                _split_pool.append(
-                    ThreadPoolExecutor(cores, thread_name_prefix="scholarlens-dense")
-                )
             cuts = np.linspace(0, n, cores + 1).astype(int)
-            for f in [
-                _split_pool[0].submit(part, a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)
-            ]:
+            pool = _split_pool(cores)
+            for f in [pool.submit(part, a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]:
                 f.result()
         else:
             part(0, n)
