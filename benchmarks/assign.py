@@ -224,6 +224,12 @@ def main() -> None:
         (write_engine_md if args.engine else write_md)(args, rows)
 
 
+def _objective_table(corner: str, keys: list[str], rows: list[dict]) -> list[str]:
+    """A markdown table: one column per objective's run, one line per figure in ``keys``."""
+    head = [f"| {corner} | " + " | ".join(r["objective"] for r in rows) + " |", "|---|" + "---|" * len(rows)]
+    return head + [f"| {k} | " + " | ".join(str(r.get(k)) for r in rows) + " |" for k in keys]
+
+
 def write_md(args: argparse.Namespace, rows: list[dict]) -> None:
     load = os.getloadavg()
     keys = ["solve_wall_s", "solve_cpu_s", "peak_rss_mib", "generate_s", "lp_s", "peak_rss_with_lp_mib", "total_affinity", "lp_bound", "gap", "rounding_bound",
@@ -239,11 +245,8 @@ def write_md(args: argparse.Namespace, rows: list[dict]) -> None:
         f"{load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (shared with other agents: compare CPU seconds). "
         "Each objective in its own process (its own peak RSS); times are build + solve after the affinities exist.",
         "",
-        "| figure | " + " | ".join(r["objective"] for r in rows) + " |",
-        "|---|" + "---|" * len(rows),
+        *_objective_table("figure", keys, rows),
     ]
-    for k in keys:
-        lines.append(f"| {k} | " + " | ".join(str(r.get(k)) for r in rows) + " |")
     lines += [
         "",
         "Command: `PYTHONPATH=src python benchmarks/assign.py` (each objective in a subprocess).",
@@ -303,11 +306,8 @@ def write_engine_md(args: argparse.Namespace, rows: list[dict]) -> None:
         f"Peak RSS after the affinity matrix: {first['affinity_rss_mib']} MiB (the dense {args.papers:,} × {args.reviewers:,} "
         "score matrix is held whole before the top-K cut).",
         "",
-        "| solve | " + " | ".join(r["objective"] for r in rows) + " |",
-        "|---|" + "---|" * len(rows),
+        *_objective_table("solve", keys, rows),
     ]
-    for k in keys:
-        lines.append(f"| {k} | " + " | ".join(str(r.get(k)) for r in rows) + " |")
     lines += [
         "",
         f"Command: `PYTHONPATH=src python benchmarks/assign.py {' '.join(a for a in sys.argv[1:] if a != '--no-write')}` "
